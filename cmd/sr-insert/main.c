@@ -1,0 +1,300 @@
+/* sr-insert - NDJSON rows into a StarRocks (or MariaDB) table, in batched
+ * multi-row INSERTs, upserting by default. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "srw.h"
+
+static const char *table, *reject_path, *replace_key;
+static bool append, ignore_unknown, dry_run, strict;
+static long batch_rows = 1000, batch_bytes = 4L << 20, retry_s = 120;
+
+struct state {
+	srw_db *db;
+	srw_table *t;
+	srw_ins *ins;
+	FILE *reject;
+	char **keys;	/* --replace-key columns */
+	size_t nkeys;
+	char **seen;	/* key tuples already deleted, nkeys strings each */
+	size_t nseen, capseen;
+	unsigned long long rejected;
+	bool unavailable;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: sr-insert -t DB.TABLE [--batch N] [--batch-bytes N] [--append]\n"
+	    "                 [--replace-key COL[,COL]] [--ignore-unknown] [--reject FILE]\n"
+	    "                 [--strict] [--dry-run] [--retry-for SECONDS] [--progress]\n"
+	    "                 [-v] [FILE ...]\n");
+	exit(SRW_EX_USAGE);
+}
+
+static void
+on_refused(const char *line, size_t len, const char *reason, void *ctx)
+{
+	struct state *st = ctx;
+
+	st->rejected++;
+	srw_warn("row refused by the server: %s: %.*s", reason,
+	    (int)(len > 120 ? 120 : len), line);
+	if (st->reject) {
+		fwrite(line, 1, len, st->reject);
+		fputc('\n', st->reject);
+		if (fflush(st->reject) != 0)
+			srw_die(SRW_EX_TEMPFAIL, "write %s:", reject_path);
+	}
+	if (strict)
+		srw_die(SRW_EX_DATAERR, "stopping at the first refused row (--strict)");
+}
+
+/* Key values of a row as text, for --replace-key; NULL if a key is missing. */
+static char **
+key_tuple(struct state *st, const srw_val *row, char *reason, size_t rsz)
+{
+	char **v = srw_xcalloc(st->nkeys, sizeof *v);
+	size_t k;
+
+	for (k = 0; k < st->nkeys; k++) {
+		srw_val *x = srw_val_get(row, st->keys[k]);
+		double d;
+
+		if (srw_val_str(x)) {
+			v[k] = srw_xstrdup(srw_val_str(x));
+		} else if (srw_val_type(x) == SRW_NUM && srw_val_num(x, &d)) {
+			srw_buf b;
+
+			srw_buf_init(&b);
+			srw_buf_add_jnum(&b, d);
+			v[k] = b.s;
+		} else if (srw_val_type(x) == SRW_NULL) {
+			v[k] = NULL;
+		} else {
+			snprintf(reason, rsz, "--replace-key column %s is missing", st->keys[k]);
+			for (size_t j = 0; j < k; j++)
+				free(v[j]);
+			free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static bool
+tuple_seen(struct state *st, char **v)
+{
+	size_t i, k;
+
+	for (i = 0; i < st->nseen; i++) {
+		for (k = 0; k < st->nkeys; k++) {
+			const char *a = st->seen[i * st->nkeys + k], *b = v[k];
+
+			if (!(a == b || (a && b && strcmp(a, b) == 0)))
+				break;
+		}
+		if (k == st->nkeys)
+			return true;
+	}
+	return false;
+}
+
+static void
+give_up(struct state *st)
+{
+	size_t i, n = srw_ins_pending(st->ins), len;
+
+	st->unavailable = true;
+	srw_warn("database unavailable: %s", srw_db_error(st->db));
+	for (i = 0; i < n && st->reject; i++) {
+		const char *l = srw_ins_pending_line(st->ins, i, &len);
+
+		fwrite(l, 1, len, st->reject);
+		fputc('\n', st->reject);
+	}
+	if (n)
+		srw_warn("%zu queued rows not stored%s", n,
+		    st->reject ? " (written to the reject file)" : "");
+	st->rejected += n;
+	srw_ins_drop_pending(st->ins);
+}
+
+static int
+on_row(srw_val *row, const srw_line *ln, void *ctx)
+{
+	struct state *st = ctx;
+	char reason[512];
+	int rc;
+
+	if (st->nkeys) {
+		char **v = key_tuple(st, row, reason, sizeof reason);
+
+		if (!v) {
+			srw_ndjson_reject(ln, "%s", reason);
+			return SRW_NDJSON_REJECT;
+		}
+		if (!tuple_seen(st, v)) {
+			/* first sight of this key: store what is queued, then clear
+			 * the key's old rows before its new ones go in */
+			if (srw_ins_flush(st->ins) != 0) {
+				give_up(st);
+				for (size_t k = 0; k < st->nkeys; k++)
+					free(v[k]);
+				free(v);
+				return SRW_NDJSON_STOP;
+			}
+			if (srw_table_delete_keys(st->db, st->t, st->keys, st->nkeys, v, 1,
+			    dry_run, stdout) != 0) {
+				st->unavailable = true;
+				for (size_t k = 0; k < st->nkeys; k++)
+					free(v[k]);
+				free(v);
+				return SRW_NDJSON_STOP;
+			}
+			if (st->nseen == st->capseen) {
+				st->capseen = st->capseen ? 2 * st->capseen : 16;
+				st->seen = srw_xrealloc(st->seen,
+				    st->capseen * st->nkeys * sizeof *st->seen);
+			}
+			memcpy(st->seen + st->nseen * st->nkeys, v, st->nkeys * sizeof *v);
+			st->nseen++;
+			free(v);
+		} else {
+			for (size_t k = 0; k < st->nkeys; k++)
+				free(v[k]);
+			free(v);
+		}
+	}
+	rc = srw_ins_add(st->ins, row, ln->text, ln->len, reason, sizeof reason);
+	if (rc == -1) {
+		srw_ndjson_reject(ln, "%s", reason);
+		return SRW_NDJSON_REJECT;
+	}
+	if (rc == -2 || (srw_ins_full(st->ins) && srw_ins_flush(st->ins) != 0)) {
+		give_up(st);
+		return SRW_NDJSON_STOP;
+	}
+	if (srw_progress_on()) {
+		long n = srw_ndjson_read_count();
+
+		srw_progress("%ld rows read, %llu stored", n, srw_ins_stored(st->ins));
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "table", required_argument, NULL, 't' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "batch-bytes", required_argument, NULL, 'B' },
+		{ "append", no_argument, NULL, 'a' },
+		{ "replace-key", required_argument, NULL, 'k' },
+		{ "ignore-unknown", no_argument, NULL, 'i' },
+		{ "reject", required_argument, NULL, 'r' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "retry-for", required_argument, NULL, 'R' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct state st = { 0 };
+	srw_ins_opts io = { 0 };
+	srw_ndjson_opts no = { 0 };
+	char err[512];
+	int c, status;
+	int64_t t0;
+	double secs;
+
+	srw_init("sr-insert", argc, argv);
+	while ((c = getopt_long(argc, argv, "t:b:ak:ir:snpvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': table = optarg; break;
+		case 'b': batch_rows = atol(optarg); break;
+		case 'B': batch_bytes = atol(optarg); break;
+		case 'a': append = true; break;
+		case 'k': replace_key = optarg; break;
+		case 'i': ignore_unknown = true; break;
+		case 'r': reject_path = optarg; break;
+		case 's': strict = true; break;
+		case 'n': dry_run = true; break;
+		case 'R': retry_s = atol(optarg); break;
+		case 'p': srw_progress_force(true); break;
+		case 'v': srw_set_verbose(srw_verbose() + 1); break;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!table)
+		usage();
+	if (batch_rows < 1 || batch_bytes < 1024 || retry_s < 0) {
+		srw_warn("--batch must be >= 1, --batch-bytes >= 1024, --retry-for >= 0");
+		usage();
+	}
+	if (!srw_ident_ok(table) || !strchr(table, '.'))
+		srw_die(SRW_EX_USAGE, "-t wants DB.TABLE, got '%s'", table);
+
+	if (!(st.db = srw_db_open(5, err, sizeof err)))
+		srw_die(SRW_EX_UNAVAILABLE, "%s", err);
+	if (!(st.t = srw_table_load(st.db, table, err, sizeof err)))
+		srw_die(srw_db_errno(st.db) && srw_db_errno_transient(srw_db_errno(st.db)) ?
+		    SRW_EX_UNAVAILABLE : SRW_EX_USAGE, "%s", err);
+	if (replace_key) {
+		st.keys = srw_split(replace_key, ',', &st.nkeys);
+		for (size_t k = 0; k < st.nkeys; k++)
+			if (srw_table_colidx(st.t, st.keys[k]) < 0)
+				srw_die(SRW_EX_USAGE, "--replace-key: %s is not a column of %s",
+				    st.keys[k], table);
+	}
+	no.strict = strict;
+	no.reject_path = reject_path;
+	srw_ndjson_setup(&no);
+	if (reject_path && !(st.reject = fopen(reject_path, "a")))
+		srw_die(SRW_EX_USAGE, "open %s:", reject_path);
+
+	io.mode = append ? SRW_INS_APPEND : SRW_INS_UPSERT;
+	io.ignore_unknown = ignore_unknown;
+	io.batch_rows = (size_t)batch_rows;
+	io.batch_bytes = (size_t)batch_bytes;
+	io.dry_run = dry_run;
+	io.dry_fp = stdout;
+	io.retry_ms = retry_s * 1000;
+	io.on_reject = on_refused;
+	io.reject_ctx = &st;
+	st.ins = srw_ins_new(st.db, st.t, &io);
+
+	t0 = srw_now_ms();
+	srw_ndjson_files(argc, argv, on_row, &st);
+	if (!st.unavailable && srw_ins_flush(st.ins) != 0)
+		give_up(&st);
+	srw_progress_end();
+	secs = (double)(srw_now_ms() - t0) / 1000.0;
+
+	st.rejected += (unsigned long long)srw_ndjson_reject_count();
+	fprintf(stderr, "%s: %ld rows read, %llu stored, %llu rejected, %lu batches, "
+	    "%.2f s (%.0f rows/s)%s\n", srw_progname(),
+	    srw_ndjson_read_count(), srw_ins_stored(st.ins), st.rejected,
+	    srw_ins_batches(st.ins), secs,
+	    secs > 0 ? (double)srw_ins_stored(st.ins) / secs : 0.0,
+	    dry_run ? " (dry run)" : "");
+
+	status = st.unavailable ? SRW_EX_UNAVAILABLE : st.rejected ? SRW_EX_REJECTED : 0;
+	if (st.reject && fclose(st.reject) != 0)
+		srw_die(SRW_EX_TEMPFAIL, "close %s:", reject_path);
+	for (size_t i = 0; i < st.nseen * st.nkeys; i++)
+		free(st.seen[i]);
+	free(st.seen);
+	srw_strv_free(st.keys);
+	srw_ins_free(st.ins);
+	srw_table_free(st.t);
+	srw_db_close(st.db);
+	return srw_finish(status);
+}

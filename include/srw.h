@@ -1,0 +1,450 @@
+/*
+ * srw.h - the one public header of libsrw, the library every srwatch tool
+ * links.  Declarations are grouped by the source file that defines them.
+ * Structs whose layout is private stay opaque here.
+ */
+#ifndef SRW_H
+#define SRW_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#define SRW_VERSION "0.1.0"
+
+/* Exit status (sysexits), the same in every tool. */
+enum {
+	SRW_EX_OK = 0,
+	SRW_EX_REJECTED = 1,	/* done, but some records were rejected */
+	SRW_EX_USAGE = 64,
+	SRW_EX_DATAERR = 65,	/* bad input data with --strict */
+	SRW_EX_UNAVAILABLE = 69,/* DB, Lark, LLM unavailable after retries */
+	SRW_EX_SOFTWARE = 70,
+	SRW_EX_TEMPFAIL = 75,	/* temporary failure, safe to retry */
+};
+
+/* ---- lib/log.c: one voice for errors, progress, exit ------------------ */
+
+/*
+ * srw_init records the program name, handles --version (prints
+ * "srwatch X.Y.Z", exits 0) and reads SRW_LOG (debug|info|warn) as the
+ * default verbosity.  -h/--help stay with the tool (its usage()).
+ */
+void srw_init(const char *progname, int argc, char *argv[]);
+const char *srw_progname(void);
+/* sbase's rule: a format ending in ':' gets ": strerror(errno)" appended. */
+void srw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void srw_die(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+void srw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void srw_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void srw_set_verbose(int level);	/* 0 warn, 1 info, 2 debug */
+int srw_verbose(void);
+/* Flushes and checks stdout (a full disk is an error); returns the status
+ * to exit with: status, or SRW_EX_SOFTWARE/ TEMPFAIL on a write error. */
+int srw_finish(int status);
+/* malloc that dies (exit 70) instead of returning NULL. */
+void *srw_xmalloc(size_t n);
+void *srw_xcalloc(size_t n, size_t m);
+void *srw_xrealloc(void *p, size_t n);
+char *srw_xstrdup(const char *s);
+char *srw_xstrndup(const char *s, size_t n);
+
+/* Progress on stderr when stderr is a terminal or forced (--progress).
+ * srw_progress is rate limited (about 4 lines a second); srw_progress_end
+ * finishes the line. */
+void srw_progress_force(bool on);
+bool srw_progress_on(void);
+void srw_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void srw_progress_end(void);
+
+/* ---- lib/buf.c: growable byte buffer ---------------------------------- */
+
+typedef struct srw_buf {
+	char *s;	/* always NUL-terminated when cap > 0 */
+	size_t len, cap;
+} srw_buf;
+
+void srw_buf_init(srw_buf *b);
+void srw_buf_free(srw_buf *b);
+void srw_buf_reset(srw_buf *b);
+void srw_buf_grow(srw_buf *b, size_t extra);
+void srw_buf_add(srw_buf *b, const void *p, size_t n);
+void srw_buf_adds(srw_buf *b, const char *s);
+void srw_buf_addc(srw_buf *b, char c);
+void srw_buf_printf(srw_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Append s as a JSON string literal (quotes included, escaped). */
+void srw_buf_add_jstr(srw_buf *b, const char *s, size_t n);
+/* Append a number in JSON form: integers exactly, others %.17g; NaN/Inf
+ * become null (JSON has no NaN). */
+void srw_buf_add_jnum(srw_buf *b, double v);
+void srw_buf_add_jint(srw_buf *b, int64_t v);
+
+/* ---- lib/jw.c: fast NDJSON object writer (hot paths) ------------------ */
+/* A tiny writer for flat-ish output objects, much faster than building a
+ * json_t.  Usage: srw_jw_begin(&b); srw_jw_str(&b,"k","v"); ... srw_jw_end(&b)
+ * which appends "}\n".  Nesting: srw_jw_obj(&b,"labels") ... srw_jw_close(&b). */
+void srw_jw_begin(srw_buf *b);
+void srw_jw_key(srw_buf *b, const char *key);
+void srw_jw_str(srw_buf *b, const char *key, const char *val);	/* NULL -> null */
+void srw_jw_strn(srw_buf *b, const char *key, const char *val, size_t n);
+void srw_jw_num(srw_buf *b, const char *key, double v);
+void srw_jw_int(srw_buf *b, const char *key, int64_t v);
+void srw_jw_bool(srw_buf *b, const char *key, bool v);
+void srw_jw_null(srw_buf *b, const char *key);
+void srw_jw_raw(srw_buf *b, const char *key, const char *json);	/* pre-encoded */
+void srw_jw_obj(srw_buf *b, const char *key);	/* open nested object */
+void srw_jw_arr(srw_buf *b, const char *key);	/* open nested array */
+void srw_jw_close(srw_buf *b, char closer);	/* '}' or ']' */
+void srw_jw_end(srw_buf *b);	/* "}\n" */
+/* Writes b to fp and resets it when it holds more than limit bytes (0: now). */
+void srw_jw_flush(srw_buf *b, FILE *fp, size_t limit);
+
+/* ---- lib/val.c: the parsed form of an NDJSON record ------------------- */
+/*
+ * Records on the NDJSON hot path are parsed by the fast parser (DESIGN.md,
+ * JSON parsing).  Tools only see srw_val, so no tool depends on which parser
+ * runs.  Values are owned by the record they came from.
+ */
+typedef struct srw_val srw_val;
+
+enum srw_type { SRW_NULL, SRW_BOOL, SRW_NUM, SRW_STR, SRW_ARR, SRW_OBJ, SRW_INVALID };
+
+srw_val *srw_val_parse(const char *s, size_t len);	/* NULL if not JSON */
+void srw_val_free(srw_val *v);
+enum srw_type srw_val_type(const srw_val *v);
+srw_val *srw_val_get(const srw_val *obj, const char *key);	/* case-sensitive */
+const char *srw_val_str(const srw_val *v);	/* NULL unless a string */
+/* Value of obj[key] if it is a string, else NULL. */
+const char *srw_val_get_str(const srw_val *obj, const char *key);
+bool srw_val_num(const srw_val *v, double *out);	/* number, or numeric string */
+bool srw_val_get_num(const srw_val *obj, const char *key, double *out);
+bool srw_val_bool(const srw_val *v, bool *out);
+/* Children of an object or array, in order; key is NULL for array items. */
+srw_val *srw_val_first(const srw_val *v);
+srw_val *srw_val_next(const srw_val *v);
+const char *srw_val_key(const srw_val *v);
+size_t srw_val_len(const srw_val *arr);
+/* Compact JSON of v (malloc'd; free with free()). */
+char *srw_val_print(const srw_val *v);
+/* Convert to jansson (new reference) for document-style work. */
+json_t *srw_val_to_json(const srw_val *v);
+
+/* ---- lib/ndjson.c: the streaming NDJSON reader ------------------------ */
+/*
+ * One input loop for every tool (mblaze).  Lines up to 16 MiB; empty lines
+ * are skipped silently; a line that is not a JSON object is reported as
+ * "prog: FILE:LINE: reason" (or "line N" on stdin), written to the reject
+ * file if one is set, and skipped; with strict set it is fatal (exit 65).
+ *
+ * The callback returns 0 to go on, SRW_NDJSON_REJECT after calling
+ * srw_ndjson_reject() itself, or SRW_NDJSON_STOP to stop reading.
+ */
+#define SRW_NDJSON_MAX_LINE (16u << 20)
+enum { SRW_NDJSON_OK = 0, SRW_NDJSON_REJECT = 1, SRW_NDJSON_STOP = 2 };
+
+typedef struct srw_line {
+	const char *text;	/* the raw line, without its newline */
+	size_t len;
+	long lineno;
+	const char *file;	/* "-" for stdin */
+} srw_line;
+
+typedef int (*srw_ndjson_fn)(srw_val *rec, const srw_line *ln, void *ctx);
+
+typedef struct srw_ndjson_opts {
+	bool strict;		/* first bad line is fatal (exit 65) */
+	const char *reject_path;	/* --reject FILE: bad lines kept here */
+} srw_ndjson_opts;
+
+void srw_ndjson_setup(const srw_ndjson_opts *o);
+/* Read one stream. Returns SRW_NDJSON_STOP if the callback stopped. */
+int srw_ndjson_each(FILE *fp, const char *name, srw_ndjson_fn fn, void *ctx);
+/* Read the files named (argc/argv after options; none or "-" is stdin). */
+int srw_ndjson_files(int argc, char *argv[], srw_ndjson_fn fn, void *ctx);
+/* Report a line as rejected with a reason (also for the tool's own checks):
+ * counted, warned, copied to the reject file; fatal under strict. */
+void srw_ndjson_reject(const srw_line *ln, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+long srw_ndjson_read_count(void);	/* records handed to callbacks */
+long srw_ndjson_reject_count(void);
+/* Raw line iteration for non-JSON inputs (same limits, same line numbers). */
+typedef int (*srw_line_fn)(const srw_line *ln, void *ctx);
+int srw_lines_each(FILE *fp, const char *name, srw_line_fn fn, void *ctx);
+
+/* ---- lib/json.c: document JSON over jansson --------------------------- */
+
+json_t *srw_json_loadb(const char *s, size_t n, char *err, size_t errsz);
+const char *srw_json_str(const json_t *obj, const char *key);	/* NULL if absent */
+bool srw_json_num(const json_t *obj, const char *key, double *out);
+/* Compact one-line dump + '\n' to fp; returns 0 or -1 on write error. */
+int srw_json_print(FILE *fp, const json_t *j);
+char *srw_json_dumps(const json_t *j);	/* compact, malloc'd */
+/* Parse a jansson object out of a srw_val-friendly string via cJSON path. */
+
+/* ---- lib/cfg.c: configuration from flags, environment, defaults ------- */
+
+const char *srw_env(const char *name, const char *dflt);	/* "" counts as unset */
+long srw_env_long(const char *name, long dflt);
+/* "15s", "2m", "1h", "4h", "1d", "500ms", bare number = seconds.
+ * Returns milliseconds or -1 on error. */
+int64_t srw_parse_duration_ms(const char *s);
+/* Reads a secret from a file (first line, trailing newline stripped). */
+char *srw_read_secret_file(const char *path, char *err, size_t errsz);
+/* Splits "a,b,c" into a NULL-terminated malloc'd vector (free with srw_strv_free). */
+char **srw_split(const char *s, char sep, size_t *n);
+void srw_strv_free(char **v);
+
+/* ---- lib/time.c: UTC strings, epoch ms, RFC 3339, Pacific days -------- */
+
+int64_t srw_now_ms(void);
+/* Parses "YYYY-MM-DD HH:MM:SS[.fff]" (UTC), RFC 3339 ("…T…[.fff](Z|±HH:MM)"),
+ * "YYYY-MM-DD" (UTC midnight), or epoch seconds/milliseconds (integers of
+ * 12+ digits are ms).  Returns 0 and sets *ms, or -1. */
+int srw_time_parse(const char *s, int64_t *ms);
+/* Strict SQL form only: "YYYY-MM-DD HH:MM:SS". */
+int srw_time_parse_sql(const char *s, int64_t *ms);
+/* "YYYY-MM-DD HH:MM:SS" in UTC; buf at least 20 bytes. */
+char *srw_time_fmt_sql(int64_t ms, char *buf);
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" (".mmm" only if non-zero); buf >= 32. */
+char *srw_time_fmt_rfc3339(int64_t ms, char *buf);
+/* Days since 1970-01-01 for a civil date and back (proleptic Gregorian). */
+int64_t srw_days_from_civil(int y, int m, int d);
+void srw_civil_from_days(int64_t z, int *y, int *m, int *d);
+/* "YYYY-MM-DD" -> y/m/d with validation. */
+int srw_date_parse(const char *s, int *y, int *m, int *d);
+/* America/Los_Angeles: offset from UTC in seconds at instant ms (-28800 or
+ * -25200), by the US rules in force since 2007. */
+int srw_pacific_offset(int64_t ms);
+/* The half-open UTC window [start, end) in ms of a Pacific calendar day:
+ * 24 h, or 23 h / 25 h on DST days. */
+void srw_pacific_day(int y, int m, int d, int64_t *start, int64_t *end);
+/* The Pacific date ("YYYY-MM-DD", buf >= 11) that instant ms falls on. */
+char *srw_pacific_date(int64_t ms, char *buf);
+/* Pacific date days before/after the one containing ms (0 today, -1 yesterday). */
+void srw_pacific_date_rel(int64_t ms, int delta_days, int *y, int *m, int *d);
+
+/* ---- lib/sha256.c ------------------------------------------------------ */
+
+/* Lowercase hex SHA-256; out at least 65 bytes. */
+char *srw_sha256_hex(const void *data, size_t n, char *out);
+
+/* ---- lib/http.c: HTTP client over libcurl ----------------------------- */
+
+typedef struct srw_http_req {
+	const char *method;	/* "GET" by default, "POST", "PUT" */
+	const char *url;
+	const char *const *headers;	/* NULL-terminated "Name: value" list */
+	const char *body;
+	size_t body_len;
+	long timeout_ms;	/* whole request; default 30000 */
+	long connect_timeout_ms;	/* default 10000 */
+	int max_retries;	/* on transport errors, 429, 5xx; default 3 */
+	long max_wait_ms;	/* cap on one retry wait; default 60000 */
+	bool no_retry_5xx;	/* leave 5xx to the caller */
+	const char *userpwd;	/* basic auth "user:pass" (never logged) */
+	bool follow_redirects;	/* keeps auth on redirects when set */
+} srw_http_req;
+
+typedef struct srw_http_resp {
+	long status;	/* 0 on transport failure */
+	char *body;	/* NUL-terminated, malloc'd */
+	size_t len;
+	char *headers;	/* raw response headers of the last response */
+	char err[256];	/* transport error text */
+	int attempts;
+} srw_http_resp;
+
+/* Performs the request with bounded retries, backoff with jitter, and the
+ * peer's Retry-After / retry-after-ms / x-ogw-ratelimit-reset /
+ * x-ratelimit-reset honoured.  TLS verification stays on.  Returns 0 when a
+ * response arrived (any status), -1 on transport failure after retries. */
+int srw_http_do(const srw_http_req *req, srw_http_resp *resp);
+void srw_http_resp_free(srw_http_resp *resp);
+/* Value of a response header (case-insensitive), copied into buf. */
+const char *srw_http_header(const srw_http_resp *resp, const char *name,
+    char *buf, size_t bufsz);
+/* Milliseconds the peer asked us to wait, from the headers above; -1 none. */
+long srw_http_retry_after_ms(const srw_http_resp *resp);
+/* Backoff for attempt n (0-based): base * 2^n, capped, with full jitter. */
+long srw_backoff_ms(int attempt, long base_ms, long cap_ms);
+void srw_sleep_ms(long ms);
+/* URL-encode s into b. */
+void srw_url_escape(srw_buf *b, const char *s);
+
+/* ---- lib/sql.c: SQL over libmariadb ----------------------------------- */
+
+typedef struct srw_db srw_db;
+typedef struct srw_res srw_res;
+enum srw_dialect { SRW_DIALECT_MARIADB, SRW_DIALECT_STARROCKS };
+
+/* Connects from STARROCKS_HOST/PORT/USER/PASSWORD/SOCKET (and SRW_DIALECT),
+ * sets time_zone '+00:00', detects the dialect.  On failure returns NULL
+ * and writes the reason (never the password) into err. Retries a few times
+ * with backoff when the server is not up yet (retries: 0 for one try). */
+srw_db *srw_db_open(int retries, char *err, size_t errsz);
+/* As srw_db_open but with an explicit user/password (investigate's
+ * read-only account); NULL keeps the environment's. */
+srw_db *srw_db_open_as(const char *user, const char *password, int retries,
+    char *err, size_t errsz);
+void srw_db_close(srw_db *db);
+enum srw_dialect srw_db_dialect(const srw_db *db);
+/* Re-establish a lost connection (retries with backoff); 0 or -1. */
+int srw_db_reconnect(srw_db *db, int retries);
+/* Execute one statement.  Returns 0, or -1 with srw_db_errno/error set. */
+int srw_db_exec(srw_db *db, const char *sql, size_t len);
+/* Like exec, but reconnects and retries (bounded) on transient errors.
+ * Only for idempotent statements. */
+int srw_db_exec_retry(srw_db *db, const char *sql, size_t len, int retries);
+unsigned srw_db_errno(const srw_db *db);
+const char *srw_db_error(const srw_db *db);
+/* Connection lost, server gone, lock wait, deadlock, too many connections. */
+bool srw_db_errno_transient(unsigned err);
+/* Data does not fit (bad value, too long, out of range, bad date, …). */
+bool srw_db_errno_data(unsigned err);
+unsigned long long srw_db_affected(const srw_db *db);
+
+/* Append s quoted as a SQL string literal ('…', escaped for the connection).
+ * NUL bytes are escaped too (\0). */
+void srw_db_quote(srw_db *db, srw_buf *b, const char *s, size_t n);
+/* Quote without a connection (backslash-escaping as MariaDB/StarRocks
+ * expect with the default sql_mode): used by --dry-run and tests. */
+void srw_sql_quote(srw_buf *b, const char *s, size_t n);
+
+/* Query returning rows (fully buffered by the client; keep results small or
+ * add LIMIT).  NULL on error. */
+srw_res *srw_db_query(srw_db *db, const char *sql);
+/* As above with reconnect+retry on transient errors. */
+srw_res *srw_db_query_retry(srw_db *db, const char *sql, int retries);
+/* Next row: column values (NULL for SQL NULL), lens optional. */
+char **srw_res_next(srw_res *r, unsigned long **lens);
+unsigned srw_res_ncols(const srw_res *r);
+const char *srw_res_colname(const srw_res *r, unsigned i);
+int srw_res_colidx(const srw_res *r, const char *name);	/* -1 if absent */
+unsigned long long srw_res_nrows(const srw_res *r);
+void srw_res_free(srw_res *r);
+/* Convenience: a query result as a jansson array of objects (strings and
+ * nulls, numbers as numbers where the column is numeric). */
+json_t *srw_res_to_json(srw_res *r);
+
+/* ---- lib/table.c: table metadata and the multi-row INSERT builder ----- */
+
+enum srw_coltype {
+	SRW_COL_STRING,	/* char/varchar/text: max length in characters */
+	SRW_COL_INT,	/* tinyint … bigint, boolean */
+	SRW_COL_FLOAT,	/* float/double/decimal */
+	SRW_COL_DATETIME,
+	SRW_COL_DATE,
+	SRW_COL_JSON,	/* json / anything else: stored as text */
+};
+
+typedef struct srw_col {
+	char *name;
+	enum srw_coltype type;
+	long maxlen;	/* characters for strings, 0 unknown/unbounded */
+	bool nullable;
+	bool key;	/* part of the primary/unique key */
+	bool is_unsigned;
+} srw_col;
+
+typedef struct srw_table {
+	char *db, *name;	/* validated identifiers */
+	srw_col *cols;
+	size_t ncols;
+} srw_table;
+
+/* Loads columns of "db.table" from information_schema.  NULL and err set
+ * if the table does not exist. */
+srw_table *srw_table_load(srw_db *db, const char *qualified, char *err, size_t errsz);
+void srw_table_free(srw_table *t);
+int srw_table_colidx(const srw_table *t, const char *name);	/* -1 if none */
+/* Checks that "db.table" is made of plain identifiers. */
+bool srw_ident_ok(const char *s);
+
+/*
+ * The INSERT builder.  Rows are srw_val objects (NDJSON records); each value
+ * is checked against its column before it enters the batch, so one bad row
+ * is rejected with a reason and the rest are stored.  Keys that are not
+ * columns are an error naming them, or dropped with ignore_unknown.
+ */
+enum srw_ins_mode { SRW_INS_UPSERT, SRW_INS_APPEND };
+
+typedef struct srw_ins srw_ins;
+typedef struct srw_ins_opts {
+	enum srw_ins_mode mode;
+	bool ignore_unknown;
+	size_t batch_rows;	/* default 1000 */
+	size_t batch_bytes;	/* default 4 MiB */
+	bool dry_run;	/* print SQL to dry_fp instead of executing */
+	FILE *dry_fp;
+	long retry_ms;	/* keep retrying transient errors this long; default 120000 */
+	/* Called for each row the server refused once the batch was split up:
+	 * line is the row's source text as given to srw_ins_add (or its JSON). */
+	void (*on_reject)(const char *line, size_t len, const char *reason, void *ctx);
+	void *reject_ctx;
+} srw_ins_opts;
+
+srw_ins *srw_ins_new(srw_db *db, const srw_table *t, const srw_ins_opts *o);
+/* Adds a row (an object).  line/len: its source text, kept for the reject
+ * callback (NULL: the row's JSON is kept).  Returns 0 if queued; -1 if
+ * rejected up front, with the reason (bad value, unknown key, …) in reason;
+ * -2 if a row with other columns forced a flush that failed (server
+ * unavailable): this row is not queued, the earlier ones stay pending. */
+int srw_ins_add(srw_ins *ins, const srw_val *row, const char *line, size_t len,
+    char *reason, size_t rsz);
+/* As srw_ins_add for a jansson object (low-volume writers). */
+int srw_ins_add_json(srw_ins *ins, const json_t *row, char *reason, size_t rsz);
+/* Is a flush due (rows or bytes over the limit)?  Check after each add. */
+bool srw_ins_full(const srw_ins *ins);
+/* Sends the queued rows.  A data error makes the builder split the batch
+ * (bisecting) so only the bad rows are refused, through on_reject.  Transient
+ * errors are retried with reconnects for up to retry_ms.  Returns 0, or -1
+ * if the rows could not be stored (server unavailable): they stay queued
+ * and can be listed with srw_ins_pending_line. */
+int srw_ins_flush(srw_ins *ins);
+size_t srw_ins_pending(const srw_ins *ins);
+const char *srw_ins_pending_line(const srw_ins *ins, size_t i, size_t *len);
+void srw_ins_drop_pending(srw_ins *ins);
+unsigned long long srw_ins_stored(const srw_ins *ins);
+unsigned long long srw_ins_refused(const srw_ins *ins);
+unsigned long srw_ins_batches(const srw_ins *ins);
+void srw_ins_free(srw_ins *ins);
+/* Delete rows whose key columns match the given tuples, for --replace-key:
+ * keys is a list of nkeys column names, vals ntuples*nkeys strings. */
+int srw_table_delete_keys(srw_db *db, const srw_table *t, char **keys, size_t nkeys,
+    char **vals, size_t ntuples, bool dry_run, FILE *dry_fp);
+
+/* ---- lib/sections.c: pipe-joined alert rows split into sections ------- */
+/*
+ * A Lark card row joins the fields of its sections with '|' in section
+ * order; tools that count alerts split them back.  A field with fewer parts
+ * than the row has sections repeats its last part (a single region shared by
+ * all sections, say).
+ */
+typedef struct srw_section {
+	const char *message_id;	/* the row's message_id */
+	int index;		/* 0-based section number in the row */
+	char *cluster_name, *region, *account_name, *cluster_id;
+	char *alert_status, *alert_name, *alert_detail;
+	char *dashboard_url, *silence_url, *source;
+	int64_t created_ms;	/* created_at as epoch ms (-1 if missing/bad) */
+	char created_at[20];
+} srw_section;
+
+/* Splits an alert row (srw_val object) into sections; returns the count
+ * (0 if the row has no alert_name), fills *out (free with srw_sections_free). */
+int srw_sections_split(const srw_val *row, srw_section **out);
+/* Same for a row from the database: values in lark_alerts column order
+ * message_id, created_at, cluster_name, region, account_name, cluster_id,
+ * alert_status, alert_name, alert_detail, dashboard_url, silence_url, source. */
+int srw_sections_split_cols(char **cols, srw_section **out);
+void srw_sections_free(srw_section *s, int n);
+/* The SELECT column list matching srw_sections_split_cols. */
+#define SRW_ALERT_COLS "message_id, DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), cluster_name, region, account_name, cluster_id, alert_status, alert_name, alert_detail, dashboard_url, silence_url, source"
+
+#endif

@@ -1,0 +1,455 @@
+/* sql.c - SQL over libmariadb: connection from STARROCKS_*, UTC session,
+ * dialect detection, escaping, queries, transient-error retries.
+ * The only file that includes mysql.h. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include "srw.h"
+
+struct srw_db {
+	MYSQL *m;
+	enum srw_dialect dialect;
+	char *user, *password;	/* password never logged */
+	unsigned err;
+	char errmsg[512];
+};
+
+struct srw_res {
+	MYSQL_RES *r;
+	MYSQL_FIELD *fields;
+	unsigned ncols;
+};
+
+static void
+seterr(srw_db *db)
+{
+	db->err = mysql_errno(db->m);
+	snprintf(db->errmsg, sizeof db->errmsg, "%s", mysql_error(db->m));
+}
+
+static int
+run(srw_db *db, const char *sql)
+{
+	if (mysql_real_query(db->m, sql, strlen(sql)) != 0) {
+		seterr(db);
+		return -1;
+	}
+	MYSQL_RES *r = mysql_store_result(db->m);
+	if (r)
+		mysql_free_result(r);
+	return 0;
+}
+
+static int
+connect_once(srw_db *db, char *err, size_t errsz)
+{
+	const char *host = srw_env("STARROCKS_HOST", "127.0.0.1");
+	const char *sock = srw_env("STARROCKS_SOCKET", NULL);
+	long port = srw_env_long("STARROCKS_PORT", 9030);
+	unsigned int ctimeout = 10, rwtimeout = 600;
+	const char *dialect = srw_env("SRW_DIALECT", "auto");
+
+	if (db->m)
+		mysql_close(db->m);
+	if (!(db->m = mysql_init(NULL))) {
+		snprintf(err, errsz, "mysql_init failed");
+		return -1;
+	}
+	mysql_options(db->m, MYSQL_OPT_CONNECT_TIMEOUT, &ctimeout);
+	mysql_options(db->m, MYSQL_OPT_READ_TIMEOUT, &rwtimeout);
+	mysql_options(db->m, MYSQL_OPT_WRITE_TIMEOUT, &rwtimeout);
+	mysql_options(db->m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if (!mysql_real_connect(db->m, sock ? NULL : host, db->user, db->password,
+	    NULL, (unsigned)port, sock, 0)) {
+		seterr(db);
+		if (sock)
+			snprintf(err, errsz, "connect to %s: %s", sock, db->errmsg);
+		else
+			snprintf(err, errsz, "connect to %s:%ld as %s: %s", host, port,
+			    db->user, db->errmsg);
+		return -1;
+	}
+	if (strcmp(dialect, "starrocks") == 0) {
+		db->dialect = SRW_DIALECT_STARROCKS;
+	} else if (strcmp(dialect, "mariadb") == 0) {
+		db->dialect = SRW_DIALECT_MARIADB;
+	} else {
+		const char *v = mysql_get_server_info(db->m);
+
+		db->dialect = SRW_DIALECT_MARIADB;
+		if (!v || !strstr(v, "MariaDB")) {
+			/* StarRocks answers current_version(); MySQL does not */
+			if (mysql_query(db->m, "SELECT current_version()") == 0) {
+				MYSQL_RES *r = mysql_store_result(db->m);
+
+				if (r)
+					mysql_free_result(r);
+				db->dialect = SRW_DIALECT_STARROCKS;
+			}
+		}
+	}
+	if (run(db, "SET time_zone = '+00:00'") != 0) {
+		snprintf(err, errsz, "set time_zone: %s", db->errmsg);
+		return -1;
+	}
+	if (db->dialect == SRW_DIALECT_MARIADB &&
+	    run(db, "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'") != 0) {
+		snprintf(err, errsz, "set sql_mode: %s", db->errmsg);
+		return -1;
+	}
+	return 0;
+}
+
+srw_db *
+srw_db_open_as(const char *user, const char *password, int retries, char *err,
+    size_t errsz)
+{
+	srw_db *db = srw_xcalloc(1, sizeof *db);
+	int attempt;
+
+	db->user = srw_xstrdup(user ? user : srw_env("STARROCKS_USER", "root"));
+	db->password = srw_xstrdup(password ? password : srw_env("STARROCKS_PASSWORD", ""));
+	for (attempt = 0;; attempt++) {
+		if (connect_once(db, err, errsz) == 0)
+			return db;
+		if (attempt >= retries || !srw_db_errno_transient(db->err))
+			break;
+		srw_sleep_ms(srw_backoff_ms(attempt, 200, 5000));
+	}
+	srw_db_close(db);
+	return NULL;
+}
+
+srw_db *
+srw_db_open(int retries, char *err, size_t errsz)
+{
+	return srw_db_open_as(NULL, NULL, retries, err, errsz);
+}
+
+void
+srw_db_close(srw_db *db)
+{
+	if (!db)
+		return;
+	if (db->m)
+		mysql_close(db->m);
+	free(db->user);
+	if (db->password) {
+		memset(db->password, 0, strlen(db->password));
+		free(db->password);
+	}
+	free(db);
+}
+
+enum srw_dialect
+srw_db_dialect(const srw_db *db)
+{
+	return db->dialect;
+}
+
+int
+srw_db_reconnect(srw_db *db, int retries)
+{
+	char err[512];
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		if (connect_once(db, err, sizeof err) == 0)
+			return 0;
+		if (attempt >= retries)
+			break;
+		srw_debug("reconnect: %s", err);
+		srw_sleep_ms(srw_backoff_ms(attempt, 250, 5000));
+	}
+	snprintf(db->errmsg, sizeof db->errmsg, "%s", err);
+	return -1;
+}
+
+int
+srw_db_exec(srw_db *db, const char *sql, size_t len)
+{
+	MYSQL_RES *r;
+
+	if (mysql_real_query(db->m, sql, len) != 0) {
+		seterr(db);
+		return -1;
+	}
+	if ((r = mysql_store_result(db->m)))
+		mysql_free_result(r);
+	db->err = 0;
+	return 0;
+}
+
+int
+srw_db_exec_retry(srw_db *db, const char *sql, size_t len, int retries)
+{
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		if (srw_db_exec(db, sql, len) == 0)
+			return 0;
+		if (attempt >= retries || !srw_db_errno_transient(db->err))
+			return -1;
+		srw_warn("database: %s; retrying (%d/%d)", db->errmsg, attempt + 1, retries);
+		srw_sleep_ms(srw_backoff_ms(attempt, 250, 8000));
+		if (srw_db_errno_transient(db->err) && db->err >= 2000) {
+			unsigned saved = db->err;
+
+			if (srw_db_reconnect(db, 0) != 0)
+				db->err = saved;
+		}
+	}
+}
+
+unsigned
+srw_db_errno(const srw_db *db)
+{
+	return db->err;
+}
+
+const char *
+srw_db_error(const srw_db *db)
+{
+	return db->errmsg;
+}
+
+unsigned long long
+srw_db_affected(const srw_db *db)
+{
+	return mysql_affected_rows(db->m);
+}
+
+bool
+srw_db_errno_transient(unsigned e)
+{
+	switch (e) {
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_SERVER_LOST_EXTENDED:
+	case CR_COMMANDS_OUT_OF_SYNC:
+	case ER_LOCK_WAIT_TIMEOUT:
+	case ER_LOCK_DEADLOCK:
+	case ER_CON_COUNT_ERROR:
+	case ER_TOO_MANY_USER_CONNECTIONS:
+	case ER_SERVER_SHUTDOWN:
+	case ER_CONNECTION_KILLED:
+	case 4031:	/* ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8) */
+	case 2000:	/* CR_UNKNOWN_ERROR: seen when a socket dies mid-handshake */
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool
+srw_db_errno_data(unsigned e)
+{
+	switch (e) {
+	case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
+	case ER_DATA_TOO_LONG:
+	case ER_WARN_DATA_OUT_OF_RANGE:
+	case ER_TRUNCATED_WRONG_VALUE:
+	case ER_BAD_NULL_ERROR:
+	case WARN_DATA_TRUNCATED:
+	case ER_NO_DEFAULT_FOR_FIELD:
+	case ER_ILLEGAL_VALUE_FOR_TYPE:
+	case ER_WRONG_VALUE_FOR_TYPE:
+	case ER_INVALID_CHARACTER_STRING:
+	case 3140:	/* invalid JSON text (MySQL) */
+	case 4025:	/* CONSTRAINT_FAILED, e.g. JSON_VALID check (MariaDB) */
+	case ER_DUP_ENTRY:	/* only possible for --append */
+		return true;
+	default:
+		return false;
+	}
+}
+
+void
+srw_db_quote(srw_db *db, srw_buf *b, const char *s, size_t n)
+{
+	unsigned long len;
+
+	srw_buf_grow(b, 2 * n + 3);
+	b->s[b->len++] = '\'';
+	len = mysql_real_escape_string(db->m, b->s + b->len, s, (unsigned long)n);
+	b->len += len;
+	b->s[b->len++] = '\'';
+	b->s[b->len] = '\0';
+}
+
+void
+srw_sql_quote(srw_buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	srw_buf_grow(b, 2 * n + 3);
+	b->s[b->len++] = '\'';
+	for (i = 0; i < n; i++) {
+		char c = s[i], e = 0;
+
+		switch (c) {
+		case '\0': e = '0'; break;
+		case '\n': e = 'n'; break;
+		case '\r': e = 'r'; break;
+		case '\\': e = '\\'; break;
+		case '\'': e = '\''; break;
+		case '"': e = '"'; break;
+		case '\032': e = 'Z'; break;
+		}
+		if (e) {
+			b->s[b->len++] = '\\';
+			b->s[b->len++] = e;
+		} else {
+			b->s[b->len++] = c;
+		}
+	}
+	b->s[b->len++] = '\'';
+	b->s[b->len] = '\0';
+}
+
+srw_res *
+srw_db_query(srw_db *db, const char *sql)
+{
+	srw_res *res;
+	MYSQL_RES *r;
+
+	if (mysql_real_query(db->m, sql, strlen(sql)) != 0) {
+		seterr(db);
+		return NULL;
+	}
+	if (!(r = mysql_store_result(db->m))) {
+		if (mysql_field_count(db->m) != 0) {
+			seterr(db);
+			return NULL;
+		}
+	}
+	db->err = 0;
+	res = srw_xcalloc(1, sizeof *res);
+	res->r = r;
+	if (r) {
+		res->ncols = mysql_num_fields(r);
+		res->fields = mysql_fetch_fields(r);
+	}
+	return res;
+}
+
+srw_res *
+srw_db_query_retry(srw_db *db, const char *sql, int retries)
+{
+	int attempt;
+	srw_res *r;
+
+	for (attempt = 0;; attempt++) {
+		if ((r = srw_db_query(db, sql)))
+			return r;
+		if (attempt >= retries || !srw_db_errno_transient(db->err))
+			return NULL;
+		srw_sleep_ms(srw_backoff_ms(attempt, 250, 8000));
+		if (db->err >= 2000) {
+			unsigned saved = db->err;
+
+			if (srw_db_reconnect(db, 0) != 0)
+				db->err = saved;
+		}
+	}
+}
+
+char **
+srw_res_next(srw_res *r, unsigned long **lens)
+{
+	MYSQL_ROW row;
+
+	if (!r->r || !(row = mysql_fetch_row(r->r)))
+		return NULL;
+	if (lens)
+		*lens = mysql_fetch_lengths(r->r);
+	return row;
+}
+
+unsigned
+srw_res_ncols(const srw_res *r)
+{
+	return r->ncols;
+}
+
+const char *
+srw_res_colname(const srw_res *r, unsigned i)
+{
+	return i < r->ncols ? r->fields[i].name : NULL;
+}
+
+int
+srw_res_colidx(const srw_res *r, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < r->ncols; i++)
+		if (strcasecmp(r->fields[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+unsigned long long
+srw_res_nrows(const srw_res *r)
+{
+	return r->r ? mysql_num_rows(r->r) : 0;
+}
+
+void
+srw_res_free(srw_res *r)
+{
+	if (!r)
+		return;
+	if (r->r)
+		mysql_free_result(r->r);
+	free(r);
+}
+
+json_t *
+srw_res_to_json(srw_res *r)
+{
+	json_t *arr = json_array();
+	char **row;
+	unsigned long *lens;
+	unsigned i;
+
+	while ((row = srw_res_next(r, &lens))) {
+		json_t *o = json_object();
+
+		for (i = 0; i < r->ncols; i++) {
+			json_t *v;
+
+			if (!row[i]) {
+				v = json_null();
+			} else if (IS_NUM(r->fields[i].type) &&
+			    r->fields[i].type != MYSQL_TYPE_TIMESTAMP) {
+				char *end;
+				double d = strtod(row[i], &end);
+
+				if (*end)
+					v = json_stringn(row[i], lens[i]);
+				else if (r->fields[i].type == MYSQL_TYPE_DECIMAL ||
+				    r->fields[i].type == MYSQL_TYPE_NEWDECIMAL ||
+				    r->fields[i].type == MYSQL_TYPE_FLOAT ||
+				    r->fields[i].type == MYSQL_TYPE_DOUBLE)
+					v = json_real(d);
+				else
+					v = json_integer(strtoll(row[i], NULL, 10));
+			} else {
+				v = json_stringn(row[i], lens[i]);
+			}
+			if (!v)	/* not UTF-8 */
+				v = json_string("");
+			json_object_set_new(o, r->fields[i].name, v);
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
