@@ -447,4 +447,36 @@ void srw_sections_free(srw_section *s, int n);
 /* The SELECT column list matching srw_sections_split_cols. */
 #define SRW_ALERT_COLS "message_id, DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), cluster_name, region, account_name, cluster_id, alert_status, alert_name, alert_detail, dashboard_url, silence_url, source"
 
+/* ---- lib/alerttypes.c: the known StarRocks alert types ----------------- */
+/*
+ * The severity and advice table recommend prints, and that score and
+ * group-issues use for severities and classes.  Lookup is by exact alert
+ * name; unknown names get NULL (callers decide: recommend says Unknown,
+ * score counts Warning, group-issues says FAILURE).
+ */
+enum srw_severity { SRW_SEV_UNKNOWN, SRW_SEV_INFO, SRW_SEV_WARNING, SRW_SEV_CRITICAL };
+enum srw_alert_class { SRW_CLASS_FAILURE, SRW_CLASS_ANOMALY };
+
+typedef struct srw_alert_type {
+	const char *name;
+	enum srw_severity severity;
+	enum srw_alert_class cls;
+	const char *summary;		/* what it means, one line */
+	const char *recommendation;	/* what to do, specific */
+} srw_alert_type;
+
+const srw_alert_type *srw_alert_type_find(const char *name);
+const srw_alert_type *srw_alert_types(size_t *n);	/* the whole table */
+const char *srw_severity_name(enum srw_severity s);	/* "Critical", … "Unknown" */
+
+/* ==== sections added by each tool's owner (keep each in its block) ==== */
+/* -- issue 3 (lark ingestion) -- */
+/* -- issue 4 (webhookd) -- */
+/* -- issue 5 (recommend) -- */
+/* -- issue 6 (metrics, score) -- */
+/* -- issue 7 (group-issues) -- */
+/* -- issue 8 (sentinel, investigate) -- */
+/* -- issue 9 (evaluate, notify) -- */
+/* -- issue 10 (board) -- */
+
 #endif

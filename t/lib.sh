@@ -12,7 +12,7 @@
 #   tmpdir                 $T, a temp dir removed at exit
 #
 # Tests run with the built tools first on PATH, the testdb exports in the
-# environment, and SRW_SHARED pointing at ../shared (fixtures, bench-ref).
+# environment, $FIX the fixtures (t/fixtures) and $T a private temp dir.
 set -u
 _n=0
 _fail=0
@@ -21,9 +21,8 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 : "${SRW_BIN:=$TOP/build/bin}"
 PATH="$SRW_BIN:$TOP/scripts:$PATH"
 export PATH
-: "${SRW_SHARED:=$TOP/../shared}"
-[ -d "$SRW_SHARED" ] || SRW_SHARED=$TOP/t/shared
-FIX=$SRW_SHARED/fixtures
+FIX=$TOP/t/fixtures		# copied from ../shared/fixtures
+REF=$TOP/bench/ref		# copied from ../shared/bench-ref
 T=$(mktemp -d "${TMPDIR:-/tmp}/srw-t.XXXXXX")
 _cleanup() { [ -n "${T:-}" ] && rm -rf "$T"; }
 trap '_cleanup' EXIT

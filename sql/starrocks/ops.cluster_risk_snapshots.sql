@@ -1,0 +1,17 @@
+CREATE TABLE IF NOT EXISTS ops.cluster_risk_snapshots (
+  cluster_id    VARCHAR(64)  NOT NULL,
+  snapshot_at   DATETIME     NOT NULL,
+  hour          DATETIME     NULL,
+  score         DOUBLE       NULL,
+  risk_level    VARCHAR(16)  NOT NULL,
+  tier          VARCHAR(8)   NOT NULL DEFAULT "B",
+  metric_score  DOUBLE       NULL,
+  alert_score   DOUBLE       NULL,
+  tier_score    DOUBLE       NULL,
+  critical_alerts INT        NOT NULL DEFAULT "0",
+  warning_alerts  INT        NOT NULL DEFAULT "0",
+  info_alerts     INT        NOT NULL DEFAULT "0",
+  top_factors   STRING       NULL
+) PRIMARY KEY (cluster_id, snapshot_at)
+DISTRIBUTED BY HASH (cluster_id) BUCKETS 4
+PROPERTIES ("replication_num" = "3");
