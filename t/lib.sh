@@ -80,8 +80,12 @@ PY
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 diag() { echo "# $*"; }
 sql() {
-	mariadb --no-defaults -N -B -uroot ${STARROCKS_SOCKET:+-S "$STARROCKS_SOCKET"} \
-		${STARROCKS_SOCKET:--h "${STARROCKS_HOST:-127.0.0.1}" -P "${STARROCKS_PORT:-9030}"} -e "$1"
+	if [ -n "${STARROCKS_SOCKET:-}" ]; then
+		mariadb --no-defaults -N -B -uroot -S "$STARROCKS_SOCKET" -e "$1"
+	else
+		mariadb --no-defaults -N -B -u"${STARROCKS_USER:-root}" -h "${STARROCKS_HOST:-127.0.0.1}" \
+			-P "${STARROCKS_PORT:-9030}" -e "$1"
+	fi
 }
 need_db() { [ -n "${STARROCKS_SOCKET:-}${STARROCKS_PORT:-}" ] || skip_all "no test database (run via make check)"; }
 done_testing() {
