@@ -471,6 +471,39 @@ const char *srw_severity_name(enum srw_severity s);	/* "Critical", … "Unknown"
 
 /* ==== sections added by each tool's owner (keep each in its block) ==== */
 /* -- issue 3 (lark ingestion) -- */
+/* ---- lib/card.c: Lark alert cards into alert rows --------------------- */
+/* A parser with reusable buffers (one per thread).  srw_card_rows appends
+ * the alert rows of one Lark message (an item of list-messages) to out as
+ * NDJSON lines: one row per status group ("-f", "-r"), or one per section
+ * with SRW_CARD_EXPLODE ("-f1", "-f2", …).  Returns the rows added, 0 when
+ * the message is not an alert card (text, recalled, unrenderable), or -1
+ * with reason set when it is broken (body.content not JSON, an alert card
+ * without message_id or create_time). */
+typedef struct srw_card srw_card;
+#define SRW_CARD_EXPLODE 1
+srw_card *srw_card_new(void);
+void srw_card_free(srw_card *c);
+int srw_card_rows(srw_card *c, const srw_val *msg, int flags, srw_buf *out,
+    char *reason, size_t rsz);
+/* Alert cards seen so far (and rows written, if rows is not NULL). */
+unsigned long srw_card_count(const srw_card *c, unsigned long *rows);
+
+/* ---- lib/lark.c: Lark open-platform client (token, list messages) ----- */
+typedef struct srw_lark srw_lark;
+/* base_url without trailing slash ("https://open.larksuite.com"). */
+srw_lark *srw_lark_new(const char *base_url, const char *app_id,
+    const char *app_secret);
+void srw_lark_free(srw_lark *l);
+/* Called per item in the order received; return non-zero to stop. */
+typedef int (*srw_lark_item_fn)(json_t *item, void *ctx);
+/* GET /open-apis/im/v1/messages of chat for start_s..end_s (seconds, as the
+ * API takes them), oldest first, every page.  Tenant tokens are fetched and
+ * refreshed as needed; rate limits and 5xx are waited out (bounded).
+ * Returns 0, or SRW_EX_UNAVAILABLE with err set (Lark's code and msg). */
+int srw_lark_messages(srw_lark *l, const char *chat, int64_t start_s,
+    int64_t end_s, srw_lark_item_fn fn, void *ctx, char *err, size_t errsz);
+/* Pages fetched so far (for progress). */
+long srw_lark_pages(const srw_lark *l);
 /* -- issue 4 (webhookd) -- */
 /* -- issue 5 (recommend) -- */
 /* -- issue 6 (metrics, score) -- */
