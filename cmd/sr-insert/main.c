@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "srw.h"
+#include "jobs.h"
 
 static const char *table, *reject_path, *replace_key;
 static bool append, ignore_unknown, dry_run, strict;
-static long batch_rows = 1000, batch_bytes = 4L << 20, retry_s = 120;
+static long batch_rows = 1000, batch_bytes = 4L << 20, retry_s = 120, njobs = 2;
 
 struct state {
 	srw_db *db;
@@ -21,6 +22,10 @@ struct state {
 	size_t nseen, capseen;
 	unsigned long long rejected;
 	bool unavailable;
+	struct jobs *jobs;	/* parallel loader, when --jobs > 1 */
+	unsigned long long jobs_stored;
+	unsigned long jobs_batches;
+	const char *file;
 };
 
 static void
@@ -29,8 +34,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: sr-insert -t DB.TABLE [--batch N] [--batch-bytes N] [--append]\n"
 	    "                 [--replace-key COL[,COL]] [--ignore-unknown] [--reject FILE]\n"
-	    "                 [--strict] [--dry-run] [--retry-for SECONDS] [--progress]\n"
-	    "                 [-v] [FILE ...]\n");
+	    "                 [--strict] [--dry-run] [--retry-for SECONDS] [--jobs N]\n"
+	    "                 [--progress] [-v] [FILE ...]\n");
 	exit(SRW_EX_USAGE);
 }
 
@@ -50,6 +55,21 @@ on_refused(const char *line, size_t len, const char *reason, void *ctx)
 	}
 	if (strict)
 		srw_die(SRW_EX_DATAERR, "stopping at the first refused row (--strict)");
+}
+
+/* From the parallel loader (called with its lock held). */
+static void
+on_job_reject(const char *line, size_t len, long lineno, const char *reason, void *ctx)
+{
+	struct state *st = ctx;
+
+	if (lineno > 0) {
+		srw_line ln = { .text = line, .len = len, .lineno = lineno, .file = st->file };
+
+		srw_ndjson_reject(&ln, "%s", reason);
+	} else {
+		on_refused(line, len, reason, ctx);
+	}
 }
 
 /* Key values of a row as text, for --replace-key; NULL if a key is missing. */
@@ -129,6 +149,14 @@ on_row(srw_val *row, const srw_line *ln, void *ctx)
 	char reason[512];
 	int rc;
 
+	if (st->jobs) {
+		st->file = ln->file;
+		if (jobs_add(st->jobs, row, ln) != 0)
+			return SRW_NDJSON_STOP;
+		if (srw_progress_on())
+			srw_progress("%ld rows read", srw_ndjson_read_count());
+		return 0;
+	}
 	if (st->nkeys) {
 		char **v = key_tuple(st, row, reason, sizeof reason);
 
@@ -200,6 +228,7 @@ main(int argc, char *argv[])
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "retry-for", required_argument, NULL, 'R' },
 		{ "progress", no_argument, NULL, 'p' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -214,7 +243,7 @@ main(int argc, char *argv[])
 	double secs;
 
 	srw_init("sr-insert", argc, argv);
-	while ((c = getopt_long(argc, argv, "t:b:ak:ir:snpvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:b:ak:ir:snpvj:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': table = optarg; break;
 		case 'b': batch_rows = atol(optarg); break;
@@ -227,6 +256,7 @@ main(int argc, char *argv[])
 		case 'n': dry_run = true; break;
 		case 'R': retry_s = atol(optarg); break;
 		case 'p': srw_progress_force(true); break;
+		case 'j': njobs = atol(optarg); break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
 		default: usage();
 		}
@@ -235,8 +265,9 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (!table)
 		usage();
-	if (batch_rows < 1 || batch_bytes < 1024 || retry_s < 0) {
-		srw_warn("--batch must be >= 1, --batch-bytes >= 1024, --retry-for >= 0");
+	if (batch_rows < 1 || batch_bytes < 1024 || retry_s < 0 || njobs < 1 || njobs > 64) {
+		srw_warn("--batch must be >= 1, --batch-bytes >= 1024, --retry-for >= 0, "
+		    "--jobs 1..64");
 		usage();
 	}
 	if (!srw_ident_ok(table) || !strchr(table, '.'))
@@ -270,21 +301,40 @@ main(int argc, char *argv[])
 	io.on_reject = on_refused;
 	io.reject_ctx = &st;
 	st.ins = srw_ins_new(st.db, st.t, &io);
+	/* --replace-key deletes before inserts and --dry-run prints in order:
+	 * both stay on one connection */
+	if (njobs > 1 && !replace_key && !dry_run &&
+	    !(st.jobs = jobs_start(st.t, &io, (int)njobs, on_job_reject, &st, err, sizeof err)))
+		srw_die(SRW_EX_UNAVAILABLE, "%s", err);
 
 	t0 = srw_now_ms();
 	srw_ndjson_files(argc, argv, on_row, &st);
-	if (!st.unavailable && srw_ins_flush(st.ins) != 0)
+	if (st.jobs) {
+		unsigned long long stored;
+		unsigned long batches;
+		const char *why;
+
+		jobs_finish(st.jobs);
+		jobs_stats(st.jobs, &stored, &batches, &why);
+		if (why) {
+			srw_warn("%s", why);
+			st.unavailable = true;
+		}
+		st.jobs_stored = stored;
+		st.jobs_batches = batches;
+	} else if (!st.unavailable && srw_ins_flush(st.ins) != 0) {
 		give_up(&st);
+	}
 	srw_progress_end();
 	secs = (double)(srw_now_ms() - t0) / 1000.0;
 
 	st.rejected += (unsigned long long)srw_ndjson_reject_count();
+	unsigned long long stored = srw_ins_stored(st.ins) + st.jobs_stored;
 	fprintf(stderr, "%s: %ld rows read, %llu stored, %llu rejected, %lu batches, "
 	    "%.2f s (%.0f rows/s)%s\n", srw_progname(),
-	    srw_ndjson_read_count(), srw_ins_stored(st.ins), st.rejected,
-	    srw_ins_batches(st.ins), secs,
-	    secs > 0 ? (double)srw_ins_stored(st.ins) / secs : 0.0,
-	    dry_run ? " (dry run)" : "");
+	    srw_ndjson_read_count(), stored, st.rejected,
+	    srw_ins_batches(st.ins) + st.jobs_batches, secs,
+	    secs > 0 ? (double)stored / secs : 0.0, dry_run ? " (dry run)" : "");
 
 	status = st.unavailable ? SRW_EX_UNAVAILABLE : st.rejected ? SRW_EX_REJECTED : 0;
 	if (st.reject && fclose(st.reject) != 0)
@@ -294,6 +344,7 @@ main(int argc, char *argv[])
 	free(st.seen);
 	srw_strv_free(st.keys);
 	srw_ins_free(st.ins);
+	jobs_free(st.jobs);
 	srw_table_free(st.t);
 	srw_db_close(st.db);
 	return srw_finish(status);
