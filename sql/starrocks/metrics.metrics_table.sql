@@ -1,0 +1,15 @@
+-- metrics.metrics_table: raw metric points (scrape, evaluate -> sr-insert),
+-- read by mquery, rollup and the snapshot materialized view.  A Unique Key
+-- table rather than a Primary Key one: the key (labels as sorted compact
+-- JSON) is often longer than the 128 bytes a primary key may encode.
+-- ts is epoch milliseconds; le is '' except for histogram buckets.
+CREATE TABLE IF NOT EXISTS metrics.metrics_table (
+  name    VARCHAR(128) NOT NULL,
+  labels  VARCHAR(512) NOT NULL,
+  le      VARCHAR(32)  NOT NULL DEFAULT "",
+  ts      BIGINT       NOT NULL,
+  value   DOUBLE       NULL,
+  type    VARCHAR(16)  NOT NULL DEFAULT "gauge"
+) UNIQUE KEY (name, labels, le, ts)
+DISTRIBUTED BY HASH (name, labels) BUCKETS 16
+PROPERTIES ("replication_num" = "3");
