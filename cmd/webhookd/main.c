@@ -1,0 +1,379 @@
+/* webhookd - the Alertmanager (and Grafana) webhook receiver: alerts in over
+ * HTTP, rows out to alerts.lark_alerts (or NDJSON on stdout). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "webhookd.h"
+#include "http.h"
+
+struct config cf = {
+	.table = "alerts.lark_alerts",
+	.max_body = 1u << 20,
+	.timeout_s = 10,
+	.body_timeout_s = 30,
+	.max_conns = 512,
+	.threads = 2,
+	.batch_rows = 1000,
+	.db_wait_ms = 2000,
+	.drain_ms = 10000,
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: webhookd [--listen [ADDR:]PORT | --inetd] [--stdout | --spool DIR]\n"
+	    "                [--token-file FILE] [--basic-auth-file FILE] [--table DB.TABLE]\n"
+	    "                [--max-body BYTES] [--timeout SEC] [--body-timeout SEC]\n"
+	    "                [--max-connections N] [--threads N] [--batch N] [--db-wait DUR]\n"
+	    "                [--drain DUR] [--log FILE] [-q] [-v]\n");
+	exit(SRW_EX_USAGE);
+}
+
+static long
+num_arg(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || v < min || v > max)
+		srw_die(SRW_EX_USAGE, "%s: want a number from %ld to %ld, got '%s'", opt,
+		    min, max, s);
+	if (*end == 'k' || *end == 'K')
+		v <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		v <<= 20, end++;
+	if (*end)
+		srw_die(SRW_EX_USAGE, "%s: bad number '%s'", opt, s);
+	return v;
+}
+
+static long
+dur_arg(const char *opt, const char *s)
+{
+	int64_t ms = srw_parse_duration_ms(s);
+
+	if (ms < 0 || ms > 86400000)
+		srw_die(SRW_EX_USAGE, "%s: bad duration '%s' (say 2s, 500ms, 1m)", opt, s);
+	return (long)ms;
+}
+
+static void
+base64(srw_buf *b, const unsigned char *s, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		srw_buf_addc(b, tab[s[i] >> 2]);
+		srw_buf_addc(b, tab[(s[i] & 3) << 4 | s[i + 1] >> 4]);
+		srw_buf_addc(b, tab[(s[i + 1] & 15) << 2 | s[i + 2] >> 6]);
+		srw_buf_addc(b, tab[s[i + 2] & 63]);
+	}
+	if (n - i == 1) {
+		srw_buf_addc(b, tab[s[i] >> 2]);
+		srw_buf_addc(b, tab[(s[i] & 3) << 4]);
+		srw_buf_adds(b, "==");
+	} else if (n - i == 2) {
+		srw_buf_addc(b, tab[s[i] >> 2]);
+		srw_buf_addc(b, tab[(s[i] & 3) << 4 | s[i + 1] >> 4]);
+		srw_buf_addc(b, tab[(s[i + 1] & 15) << 2]);
+		srw_buf_addc(b, '=');
+	}
+}
+
+/* The credential as the Authorization header carries it, kept only as its
+ * SHA-256 (compared in constant time by http.c). */
+static char *
+secret_digest(const char *path, bool basic)
+{
+	char err[512], *s, *hex = srw_xmalloc(65);
+	srw_buf b;
+
+	if (!(s = srw_read_secret_file(path, err, sizeof err)))
+		srw_die(SRW_EX_USAGE, "%s", err);
+	if (!*s)
+		srw_die(SRW_EX_USAGE, "%s: empty", path);
+	srw_buf_init(&b);
+	if (basic) {
+		if (!strchr(s, ':'))
+			srw_die(SRW_EX_USAGE, "%s: want USER:PASSWORD on the first line", path);
+		base64(&b, (unsigned char *)s, strlen(s));
+	} else {
+		srw_buf_adds(&b, s);
+	}
+	srw_sha256_hex(b.s, b.len, hex);
+	memset(b.s, 0, b.len);
+	memset(s, 0, strlen(s));
+	srw_buf_free(&b);
+	free(s);
+	return hex;
+}
+
+/* [ADDR:]PORT, [V6]:PORT; a bare PORT is loopback, ":PORT" every address. */
+static int
+listen_on(const char *spec, char *shown, size_t n)
+{
+	char host[256] = "127.0.0.1", port[16], addr[INET6_ADDRSTRLEN + 8];
+	const char *colon = strrchr(spec, ':');
+	struct addrinfo hints = { 0 }, *ai;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	int fd, one = 1, e;
+
+	if (colon) {
+		size_t hl = (size_t)(colon - spec);
+
+		if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']')
+			spec++, hl -= 2;
+		if (hl >= sizeof host)
+			srw_die(SRW_EX_USAGE, "--listen: address too long");
+		memcpy(host, spec, hl);
+		host[hl] = '\0';
+		spec = colon + 1;
+	}
+	snprintf(port, sizeof port, "%s", spec);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((e = getaddrinfo(*host ? host : NULL, port, &hints, &ai)) != 0)
+		srw_die(SRW_EX_USAGE, "--listen %s:%s: %s", host, port, gai_strerror(e));
+	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0)) < 0)
+		srw_die(SRW_EX_SOFTWARE, "socket:");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0)
+		srw_die(SRW_EX_UNAVAILABLE, "listen on %s:%s:", host, port);
+	freeaddrinfo(ai);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	getnameinfo((struct sockaddr *)&ss, sl, addr, sizeof addr, port, sizeof port,
+	    NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(shown, n, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", addr, port);
+	return fd;
+}
+
+/* systemd socket activation: fd 3 when LISTEN_PID is us. */
+static int
+activated_fd(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+
+	if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) < 1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	fcntl(3, F_SETFD, FD_CLOEXEC);
+	return 3;
+}
+
+static bool
+is_socket(int fd, bool *listening)
+{
+	int v = 0;
+	socklen_t l = sizeof v;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) != 0)
+		return false;
+	*listening = v != 0;
+	return true;
+}
+
+/* inetd hands the connection over as 0 and 1 (and often 2): keep it on
+ * its own descriptor for MHD, and /dev/null where the stdio streams were
+ * the socket, so nothing else writes into the HTTP stream. */
+static int
+take_inetd_socket(int fd)
+{
+	struct stat a, b;
+	int c = fcntl(fd, F_DUPFD_CLOEXEC, 3), null = open("/dev/null", O_RDWR);
+
+	if (c < 0 || null < 0)
+		srw_die(SRW_EX_SOFTWARE, "dup:");
+	fstat(c, &a);
+	for (int i = 0; i <= 2; i++)
+		if (i < 2 || (fstat(i, &b) == 0 && b.st_dev == a.st_dev && b.st_ino == a.st_ino))
+			dup2(null, i);
+	if (fd > 2)
+		close(fd);
+	close(null);
+	return c;
+}
+
+static void
+open_log(void)
+{
+	int fd;
+
+	if (!cf.log_path)
+		return;
+	if ((fd = open(cf.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
+		srw_warn("open %s:", cf.log_path);
+		return;
+	}
+	dup2(fd, 2);	/* atomic for the other threads' writes */
+	close(fd);
+}
+
+/* SIGTERM: stop taking connections, let in-flight requests finish. */
+static int
+drain(struct MHD_Daemon *d, bool listening)
+{
+	int64_t deadline = srw_now_ms() + cf.drain_ms;
+	int fd;
+
+	if (listening && (fd = MHD_quiesce_daemon(d)) >= 0)
+		close(fd);
+	while (M.inflight > 0 && srw_now_ms() < deadline)
+		srw_sleep_ms(20);
+	if (M.inflight > 0) {
+		srw_warn("%ld requests still in flight after %ld ms; exiting without them",
+		    (long)M.inflight, cf.drain_ms);
+		return SRW_EX_TEMPFAIL;
+	}
+	MHD_stop_daemon(d);
+	writer_stop();
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "inetd", no_argument, NULL, 'i' },
+		{ "stdout", no_argument, NULL, 'o' },
+		{ "spool", required_argument, NULL, 's' },
+		{ "token-file", required_argument, NULL, 'T' },
+		{ "basic-auth-file", required_argument, NULL, 'B' },
+		{ "table", required_argument, NULL, 't' },
+		{ "max-body", required_argument, NULL, 'M' },
+		{ "timeout", required_argument, NULL, 'O' },
+		{ "body-timeout", required_argument, NULL, 'b' },
+		{ "max-connections", required_argument, NULL, 'c' },
+		{ "threads", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'N' },
+		{ "db-wait", required_argument, NULL, 'w' },
+		{ "drain", required_argument, NULL, 'd' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *listen_spec = NULL;
+	bool inetd = false, listening = false;
+	int c, lfd = -1, cfd = -1, sig, status;
+	char where[300];
+	struct MHD_Daemon *d;
+	struct stat st;
+	sigset_t set;
+
+	srw_init("webhookd", argc, argv);
+	while ((c = getopt_long(argc, argv, "l:t:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': listen_spec = optarg; break;
+		case 'i': inetd = true; break;
+		case 'o': cf.to_stdout = true; break;
+		case 's': cf.spool = optarg; break;
+		case 'T': cf.bearer = secret_digest(optarg, false); break;
+		case 'B': cf.basic = secret_digest(optarg, true); break;
+		case 't': cf.table = optarg; break;
+		case 'M': cf.max_body = (size_t)num_arg("--max-body", optarg, 1, 1L << 30); break;
+		case 'O': cf.timeout_s = (unsigned)num_arg("--timeout", optarg, 1, 3600); break;
+		case 'b': cf.body_timeout_s = (unsigned)num_arg("--body-timeout", optarg, 0, 3600); break;
+		case 'c': cf.max_conns = (unsigned)num_arg("--max-connections", optarg, 1, 100000); break;
+		case 'n': cf.threads = (unsigned)num_arg("--threads", optarg, 1, 256); break;
+		case 'N': cf.batch_rows = num_arg("--batch", optarg, 1, 100000); break;
+		case 'w': cf.db_wait_ms = dur_arg("--db-wait", optarg); break;
+		case 'd': cf.drain_ms = dur_arg("--drain", optarg); break;
+		case 'L': cf.log_path = optarg; break;
+		case 'q': cf.quiet = true; break;
+		case 'v': srw_set_verbose(srw_verbose() + 1); break;
+		default: usage();
+		}
+	}
+	if (optind != argc || (inetd && listen_spec))
+		usage();
+	if (cf.to_stdout && (cf.spool || inetd))
+		srw_die(SRW_EX_USAGE, "--stdout goes with neither --spool nor --inetd");
+	if (!cf.to_stdout && (!srw_ident_ok(cf.table) || !strchr(cf.table, '.')))
+		srw_die(SRW_EX_USAGE, "--table wants DB.TABLE, got '%s'", cf.table);
+	if (cf.spool && (stat(cf.spool, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    access(cf.spool, W_OK) != 0))
+		srw_die(SRW_EX_USAGE, "--spool %s: not a writable directory", cf.spool);
+	open_log();
+	json_object_seed(0);	/* before any thread parses JSON */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (inetd) {
+		if (!is_socket(0, &listening) || listening)
+			srw_die(SRW_EX_USAGE, "--inetd: standard input is not a connected socket");
+		cfd = take_inetd_socket(0);
+		snprintf(where, sizeof where, "one connection (inetd)");
+	} else if (!listen_spec && (lfd = activated_fd()) >= 0) {
+		if (!is_socket(lfd, &listening))
+			srw_die(SRW_EX_USAGE, "LISTEN_FDS: descriptor 3 is not a socket");
+		if (!listening) {	/* Accept=yes: one connection, as inetd */
+			cfd = take_inetd_socket(lfd);
+			lfd = -1;
+		}
+		snprintf(where, sizeof where, "%s (socket activation)",
+		    listening ? "the socket passed by systemd" : "one connection");
+	} else {
+		lfd = listen_on(listen_spec ? listen_spec : "127.0.0.1:5050", where,
+		    sizeof where);
+		listening = true;
+	}
+
+	/* the signals are taken by sigtimedwait below, in no other thread */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	writer_start();
+	if (!(d = http_start(lfd, cfd)))
+		srw_die(SRW_EX_SOFTWARE, "cannot start the HTTP server");
+	if (cfd < 0 || srw_verbose())
+		srw_warn("listening on %s, %s%s%s", where,
+		    cf.to_stdout ? "rows to standard output" : "storing in ",
+		    cf.to_stdout ? "" : cf.table, cf.spool ? " (with a spool)" : "");
+
+	for (;;) {
+		struct timespec to = { 0, 100 * 1000 * 1000 };
+
+		sig = sigtimedwait(&set, NULL, &to);
+		if (sig == SIGHUP) {
+			open_log();
+			continue;
+		}
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (cfd >= 0 && http_conn_closed())
+			break;
+	}
+	status = drain(d, listening && cfd < 0);
+	if (cfd < 0 || srw_verbose())
+		srw_warn("stopped");
+	free(cf.bearer);
+	free(cf.basic);
+	if (status != 0) {
+		fflush(stdout);
+		_exit(status);	/* threads still hold requests: no exit handlers */
+	}
+	return srw_finish(0);
+}

@@ -1,0 +1,93 @@
+/* metrics.c - webhookd's counters in the Prometheus text format. */
+#include "webhookd.h"
+
+struct metrics M;
+
+/* request latency buckets, seconds (the last one is +Inf) */
+static const double bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+	0.25, 0.5, 1, 2.5, 5, 10 };
+#define NBOUNDS (sizeof bounds / sizeof bounds[0])
+
+void
+metrics_request(int code, int64_t us)
+{
+	size_t i;
+
+	if (code >= 100 && code < 600)
+		M.code[code]++;
+	for (i = 0; i < NBOUNDS && (double)us / 1e6 > bounds[i]; i++)
+		;
+	M.lat_bucket[i]++;
+	M.lat_count++;
+	M.lat_sum_us += us > 0 ? (unsigned long long)us : 0;
+}
+
+static void
+counter(srw_buf *b, const char *name, const char *help, unsigned long v)
+{
+	srw_buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %lu\n", name, help,
+	    name, name, v);
+}
+
+static void
+gauge(srw_buf *b, const char *name, const char *help, long v)
+{
+	srw_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %ld\n", name, help,
+	    name, name, v);
+}
+
+void
+metrics_text(srw_buf *b)
+{
+	unsigned long cum = 0;
+	size_t i;
+	int c;
+
+	srw_buf_adds(b, "# HELP webhookd_requests_total HTTP requests answered, by status code.\n"
+	    "# TYPE webhookd_requests_total counter\n");
+	for (c = 100; c < 600; c++)
+		if (M.code[c])
+			srw_buf_printf(b, "webhookd_requests_total{code=\"%d\"} %lu\n", c,
+			    (unsigned long)M.code[c]);
+	counter(b, "webhookd_alerts_received_total",
+	    "Alerts in accepted webhook payloads.", M.alerts_received);
+	counter(b, "webhookd_alerts_stored_total",
+	    "Alert rows committed to the database (or written with --stdout).",
+	    M.alerts_stored);
+	counter(b, "webhookd_alerts_duplicate_total",
+	    "Stored rows the database already held unchanged (MariaDB only).",
+	    M.alerts_duplicate);
+	counter(b, "webhookd_alerts_incomplete_total",
+	    "Alerts without alertname or cluster_id label (stored as they are).",
+	    M.alerts_incomplete);
+	counter(b, "webhookd_alerts_spooled_total",
+	    "Alert rows written to the spool while the database was unavailable.",
+	    M.alerts_spooled);
+	counter(b, "webhookd_spool_replayed_total",
+	    "Spooled rows stored in the database after it came back.",
+	    M.spool_replayed);
+	counter(b, "webhookd_rows_refused_total",
+	    "Rows the database or the column checks refused.", M.rows_refused);
+	gauge(b, "webhookd_spool_rows", "Rows waiting in the spool.", M.spool_rows);
+	gauge(b, "webhookd_spool_files", "Files waiting in the spool.", M.spool_files);
+	gauge(b, "webhookd_database_up", "1 when the database connection works.",
+	    cf.to_stdout ? 1 : M.db_up);
+	gauge(b, "webhookd_connections", "Open HTTP connections.", M.connections);
+	gauge(b, "webhookd_requests_in_flight", "Requests being handled.", M.inflight);
+
+	srw_buf_adds(b, "# HELP webhookd_request_duration_seconds Time from the request's "
+	    "headers to its response.\n"
+	    "# TYPE webhookd_request_duration_seconds histogram\n");
+	for (i = 0; i <= NBOUNDS; i++) {
+		cum += M.lat_bucket[i];
+		if (i < NBOUNDS)
+			srw_buf_printf(b, "webhookd_request_duration_seconds_bucket{le=\"%g\"} %lu\n",
+			    bounds[i], cum);
+		else
+			srw_buf_printf(b, "webhookd_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n",
+			    cum);
+	}
+	srw_buf_printf(b, "webhookd_request_duration_seconds_sum %.6f\n",
+	    (double)M.lat_sum_us / 1e6);
+	srw_buf_printf(b, "webhookd_request_duration_seconds_count %lu\n", cum);
+}

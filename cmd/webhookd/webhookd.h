@@ -1,0 +1,65 @@
+/* webhookd.h - what the files of webhookd share: configuration, the job a
+ * request hands to the writer, the metrics. */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "srw.h"
+
+struct config {
+	const char *table;	/* alerts.lark_alerts */
+	const char *spool;	/* --spool DIR or NULL */
+	const char *log_path;	/* --log FILE or NULL (stderr as is) */
+	bool to_stdout;		/* --stdout: rows as NDJSON, no database */
+	bool quiet;		/* no per-request log lines */
+	char *bearer;		/* expected token, or NULL */
+	char *basic;		/* expected base64(user:password), or NULL */
+	size_t max_body;	/* bytes */
+	unsigned timeout_s;	/* idle read timeout (headers and body) */
+	unsigned body_timeout_s;	/* whole request body */
+	unsigned max_conns, threads;
+	long batch_rows;
+	long db_wait_ms;	/* how long a write waits for the database */
+	long drain_ms;		/* SIGTERM: how long in-flight requests may take */
+};
+extern struct config cf;
+
+/*
+ * A request's rows on their way to storage.  The HTTP side fills rows,
+ * suspends its connection and submits; the writer sets code and msg and
+ * calls done(done_arg) (which resumes the connection).  The job belongs to
+ * the request; the writer does not touch it after done().
+ */
+struct job {
+	struct job *next;
+	srw_buf rows;		/* NDJSON lines */
+	size_t nrows;
+	int code;		/* 0 while pending: 200, 422, 503 */
+	char msg[200];		/* "stored", "spooled", or the error */
+	bool refused;		/* the database refused one of its rows */
+	void (*done)(void *);
+	void *done_arg;
+};
+
+/* writer.c: the one thread that owns the database connection */
+void writer_start(void);
+void writer_submit(struct job *j);
+void writer_stop(void);		/* after the last submit; finishes the queue */
+/* 0 ready, 1 degraded (database down, spooling), -1 unavailable; the reason
+ * (never a password) goes to buf. */
+int writer_health(char *buf, size_t n);
+
+/* Counters for /metrics (metrics.c).  Plain atomics: every thread adds. */
+struct metrics {
+	atomic_ulong code[600];		/* responses by status */
+	atomic_ulong alerts_received, alerts_stored, alerts_spooled;
+	atomic_ulong alerts_duplicate, alerts_incomplete, rows_refused;
+	atomic_ulong spool_replayed;
+	atomic_long spool_rows, spool_files;
+	atomic_int db_up;
+	atomic_long connections, inflight;
+	atomic_ulong lat_bucket[16], lat_count;
+	atomic_ullong lat_sum_us;
+};
+extern struct metrics M;
+void metrics_request(int code, int64_t us);
+void metrics_text(srw_buf *b);
