@@ -268,7 +268,7 @@ wrap(FILE *fp, const char *s, int indent, int width)
 void
 rc_write_text(const struct rc_state *st, FILE *fp)
 {
-	size_t i, j;
+	size_t i, j, shown = 0;
 	char buf[256], med[32], wk[48], nt[48];
 	srw_buf b;
 
@@ -280,7 +280,7 @@ rc_write_text(const struct rc_state *st, FILE *fp)
 		if (!d->want)
 			continue;
 		window(d, buf, sizeof buf);
-		fprintf(fp, "%sAlerts on %s (%s)\n", i ? "\n" : "", d->date, buf);
+		fprintf(fp, "%sAlerts on %s (%s)\n", shown++ ? "\n" : "", d->date, buf);
 		headline(d, buf, sizeof buf);
 		fprintf(fp, "%s\n", buf);
 		if (!d->nalerts)
@@ -296,8 +296,12 @@ rc_write_text(const struct rc_state *st, FILE *fp)
 			median(a, med, sizeof med);
 			week(a, wk, sizeof wk);
 			notes(a, nt, sizeof nt);
-			fprintf(fp, "%-8s  %-*s  %5ld  %8ld  %8zu  %6s  %-10s  %s\n",
+			srw_buf_reset(&b);
+			srw_buf_printf(&b, "%-8s  %-*s  %5ld  %8ld  %8zu  %6s  %-10s  %s",
 			    severity(a), w, a->name, a->fired, a->resolved, a->ncl, med, wk, nt);
+			while (b.len && b.s[b.len - 1] == ' ')
+				b.s[--b.len] = '\0';
+			fprintf(fp, "%s\n", b.s);
 		}
 		fprintf(fp, "\nWhat to do:\n");
 		for (j = 0; j < d->nalerts; j++) {
@@ -340,7 +344,7 @@ md(FILE *fp, const char *s)
 void
 rc_write_markdown(const struct rc_state *st, FILE *fp)
 {
-	size_t i, j;
+	size_t i, j, shown = 0;
 	char buf[256], med[32], wk[48], nt[48];
 	srw_buf b;
 
@@ -351,7 +355,7 @@ rc_write_markdown(const struct rc_state *st, FILE *fp)
 		if (!d->want)
 			continue;
 		window(d, buf, sizeof buf);
-		fprintf(fp, "%s### Alerts on %s\n\n_%s_\n\n", i ? "\n" : "", d->date, buf);
+		fprintf(fp, "%s### Alerts on %s\n\n_%s_\n\n", shown++ ? "\n" : "", d->date, buf);
 		headline(d, buf, sizeof buf);
 		fprintf(fp, "%s\n", buf);
 		if (!d->nalerts)
