@@ -433,8 +433,8 @@ print_text(struct fleet *f, const char *hour)
 	    "%ld Unknown\n\n", hour, f->n, counts[SRW_SCORE_CRITICAL],
 	    counts[SRW_SCORE_WARNING], counts[SRW_SCORE_HEALTHY],
 	    counts[SRW_SCORE_UNKNOWN]);
-	printf("%-*s  %5s  %-8s  %4s  %6s  %5s  %5s  %-8s  %s\n", w, "CLUSTER", "SCORE",
-	    "RISK", "TIER", "METRIC", "ALERT", "TIERS", "C/W/I", "TOP FACTORS");
+	printf("%-*s  %5s  %-8s  %4s  %6s  %5s  %6s  %-8s  %s\n", w, "CLUSTER", "SCORE",
+	    "RISK", "TIER", "METRIC", "ALERT", "TSCORE", "C/W/I", "TOP FACTORS");
 	for (k = 0; k < f->n; k++) {
 		const struct cluster *c = &f->cl[k];
 
@@ -444,7 +444,7 @@ print_text(struct fleet *f, const char *hour)
 		fmt_num(t, sizeof t, c->out.tier, "%.1f");
 		snprintf(cnt, sizeof cnt, "%ld/%ld/%ld", c->in.critical, c->in.warning,
 		    c->in.info);
-		printf("%-*.*s  %5s  %-8s  %4c  %6s  %5s  %5s  %-8s  ", w, w, c->id, sc,
+		printf("%-*.*s  %5s  %-8s  %4c  %6s  %5s  %6s  %-8s  ", w, w, c->id, sc,
 		    srw_score_risk_name(c->out.risk), c->in.tier, m, a, t, cnt);
 		nf = srw_score_factors(&c->in, &c->out, fs, MAX_FACTORS);
 		for (i = 0; i < nf; i++)
