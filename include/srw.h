@@ -419,6 +419,31 @@ void srw_ins_free(srw_ins *ins);
 int srw_table_delete_keys(srw_db *db, const srw_table *t, char **keys, size_t nkeys,
     char **vals, size_t ntuples, bool dry_run, FILE *dry_fp);
 
+/* ---- lib/streamload.c: StarRocks Stream Load --------------------------- */
+
+typedef struct srw_stream_load_cfg {
+	const char *base_url;	/* the FE's HTTP address, e.g. http://fe1:8030 */
+	const char *user, *password;	/* basic auth, kept across the 307 */
+	const char *db, *table;
+	long timeout_ms;	/* default 600000 */
+	int retries;	/* default 5 */
+} srw_stream_load_cfg;
+
+typedef struct srw_stream_load_result {
+	char label[48];	/* srw_ + hash of table and batch */
+	char status[64], message[512];
+	long http_status;
+	long long loaded, filtered;
+	bool already;	/* the label had been loaded before: nothing new */
+} srw_stream_load_result;
+
+/* PUTs body (a JSON array of rows) with format json, strip_outer_array,
+ * Expect: 100-continue and a deterministic label.  Returns 0 when the batch
+ * is loaded (now or before), 1 when StarRocks refused rows of it (the caller
+ * isolates them), -1 when it could not be loaded after retries. */
+int srw_stream_load(const srw_stream_load_cfg *c, const char *body, size_t len,
+    srw_stream_load_result *res);
+
 /* ---- lib/sections.c: pipe-joined alert rows split into sections ------- */
 /*
  * A Lark card row joins the fields of its sections with '|' in section
@@ -597,35 +622,6 @@ typedef struct srw_prom_opts {
 long srw_prom_parse(const char *text, size_t len, const srw_prom_opts *o);
 const char *srw_prom_type_name(enum srw_prom_type t);
 /* metrics end */
-/* ---- lib/promtext.c: Prometheus text exposition parser --------------- */
-/*
- * Calls on_sample for each sample line, with the family and type declared
- * by the TYPE line it belongs to (foo_bucket, foo_sum, foo_count belong to
- * histogram foo; foo, foo_sum, foo_count to summary foo; otherwise untyped
- * and family = name).  Labels are unescaped, in written order; le and
- * quantile stay among them.  Strings are valid during the callback only.
- * A bad line goes to on_error (if set) and is skipped.  on_sample returning
- * non-zero stops the parse.  Returns the number of bad lines.
- */
-enum srw_prom_type { SRW_PROM_UNTYPED, SRW_PROM_COUNTER, SRW_PROM_GAUGE,
-	SRW_PROM_SUMMARY, SRW_PROM_HISTOGRAM };
-typedef struct srw_prom_sample {
-	const char *name, *family, *help;	/* help NULL if none */
-	enum srw_prom_type type;
-	const srw_point_label *labels;
-	size_t nlabels;
-	double value;
-	bool has_ts;
-	int64_t ts;	/* epoch ms, when has_ts */
-	long lineno;
-} srw_prom_sample;
-typedef struct srw_prom_opts {
-	int (*on_sample)(const srw_prom_sample *s, void *ctx);
-	void (*on_error)(long lineno, const char *msg, void *ctx);
-	void *ctx;
-} srw_prom_opts;
-long srw_prom_parse(const char *text, size_t len, const srw_prom_opts *o);
-const char *srw_prom_type_name(enum srw_prom_type t);
 /* score: lib/score.c, the cluster health score of SCORING.md (pure math). */
 #define SRW_SCORE_NDIM 6
 typedef struct srw_score_dim {
@@ -670,8 +666,216 @@ void srw_score_compute(const srw_score_in *in, srw_score_out *out);
 int srw_score_factors(const srw_score_in *in, const srw_score_out *out,
     char f[][96], int max);
 /* -- issue 7 (group-issues) -- */
+/* lib/issues.c: alert sections grouped into issues (group-issues(1)).
+ * Times are epoch ms; an issue is an ops.issues row. */
+enum srw_issue_kind { SRW_ISSUE_ANOMALY, SRW_ISSUE_FAILURE };
+
+typedef struct srw_issue {
+	char id[32];		/* "iss_" + 20 hex of sha256(cluster|KIND|first ref) */
+	char group[32];		/* correlation group "cg_" + 16 hex */
+	char *cluster_id, *cluster_name;
+	enum srw_issue_kind kind;
+	srw_buf names;		/* alert_names, comma-joined, opening alert first */
+	srw_buf refs;		/* message_ids: "msgid" or "msgid#N" (section N>0) */
+	int64_t first_seen, last_seen, resolved_at;	/* resolved_at -1: Ongoing */
+	long alert_count;	/* Firing sections */
+	enum srw_severity severity;
+	bool escalated, dirty;	/* dirty: changed in this run */
+	char *resolve_reason, *triage_status, *disposition_status, *jira_key;
+	void *priv;		/* the engine's */
+} srw_issue;
+
+typedef struct srw_issues srw_issues;
+typedef struct srw_issues_opts {
+	int64_t window_ms, correlation_ms, quiet_ms;	/* 30m, 4h, 4h if 0 */
+	/* every issue leaving memory (evicted, or at finish), then freed */
+	void (*emit)(const srw_issue *is, void *ctx);
+	/* asked once per cluster and range: add (srw_issues_add) the stored
+	 * issues of cluster whose end (resolved_at, else last_seen) is in
+	 * [from, to) (to INT64_MAX: no upper bound) */
+	void (*load)(srw_issues *g, const char *cluster_id, int64_t from, int64_t to,
+	    void *ctx);
+	void *ctx;
+} srw_issues_opts;
+
+srw_issues *srw_issues_new(const srw_issues_opts *o);
+void srw_issues_free(srw_issues *g);
+/* --classes FILE: "PATTERN anomaly|failure [Critical|Warning|Info]" lines,
+ * fnmatch(3) globs, first match wins, before the built-in table. */
+int srw_issues_classes(srw_issues *g, const char *path, char *err, size_t errsz);
+enum srw_alert_class srw_issues_class(srw_issues *g, const char *alert,
+    enum srw_severity *sev, bool *known);
+/* Adds a stored issue (copied); 1 if its id is already known. */
+int srw_issues_add(srw_issues *g, const srw_issue *is);
+/* Groups one section: 0 grouped, 1 already attached (skipped), -1 not an
+ * alert that can be grouped (reason set). */
+int srw_issues_feed(srw_issues *g, const srw_section *s, char *reason, size_t rsz);
+/* End of input: failures quiet since before now - quiet resolve; every
+ * issue still held is emitted (in first_seen, id order) and freed. */
+void srw_issues_finish(srw_issues *g, int64_t now_ms);
+int64_t srw_issues_watermark(const srw_issues *g);	/* latest alert time */
+
+void srw_issue_init(srw_issue *is);
+void srw_issue_clear(srw_issue *is);
+/* Sets one field from its ops.issues column text; -1 on a bad value. */
+int srw_issue_set(srw_issue *is, const char *col, const char *val);
+/* Appends the row as one NDJSON line (the ops.issues columns). */
+void srw_issue_jw(srw_buf *b, const srw_issue *is);
+/* Triage: New, Acknowledged, Investigating, Mitigating, Closed (forward only). */
+int srw_triage_rank(const char *status);	/* 0..4, -1 unknown */
+const char *srw_triage_name(int rank);
 /* -- issue 8 (sentinel, investigate) -- */
+/* lib/sqlguard.c: run_sql's read-only checker.  Returns the statement to
+ * run (malloc'd: comments removed, a trailing ';' dropped, "LIMIT row_limit"
+ * appended to a SELECT/WITH, or the query wrapped when it has its own top
+ * LIMIT), or NULL with the reason, written for the model, in why. */
+char *srw_sqlguard(const char *sql, long row_limit, char *why, size_t whysz);
+
+/* lib/anthropic.c: one model call; the parsed response (new reference) or
+ * NULL with err set (and *status the HTTP status, 0 on transport failure).
+ * Retries 429/5xx/529 honouring retry-after. */
+typedef struct srw_llm {
+	const char *base_url;	/* https://api.anthropic.com, or OPENAI_BASE_URL */
+	const char *api_key;	/* header only, never logged */
+	long timeout_ms;	/* per request; default 120000 */
+	int max_retries;	/* default 4 */
+} srw_llm;
+json_t *srw_anthropic_messages(const srw_llm *c, const json_t *req, long *status,
+    char *err, size_t errsz);	/* POST /v1/messages */
+json_t *srw_openai_chat(const srw_llm *c, const json_t *req, long *status,
+    char *err, size_t errsz);	/* POST (/v1)/chat/completions */
+
+/* lib/kb.c: Knowledge Lake search in memory: BM25 (fulltext), hashed
+ * character 3-gram TF-IDF cosine (vector), reciprocal rank fusion (hybrid). */
+typedef struct srw_kb srw_kb;
+enum srw_kb_mode { SRW_KB_HYBRID, SRW_KB_FULLTEXT, SRW_KB_VECTOR };
+typedef struct srw_kb_hit {
+	size_t doc;	/* index returned by srw_kb_add */
+	double score;
+} srw_kb_hit;
+srw_kb *srw_kb_new(void);
+size_t srw_kb_add(srw_kb *kb, const char *title, const char *body);
+size_t srw_kb_count(const srw_kb *kb);
+/* Replace the local vectors by n*dim floats from an embedding model. */
+int srw_kb_set_vectors(srw_kb *kb, const float *v, size_t dim);
+/* Best first, at most max hits; returns the count. */
+size_t srw_kb_search(srw_kb *kb, const char *query, enum srw_kb_mode mode,
+    srw_kb_hit *out, size_t max);
+/* As srw_kb_search with the query's vector from the same embedding model. */
+size_t srw_kb_search_vec(srw_kb *kb, const char *query, const float *qvec,
+    enum srw_kb_mode mode, srw_kb_hit *out, size_t max);
+int srw_kb_mode_parse(const char *s, enum srw_kb_mode *m);
+const char *srw_kb_mode_name(enum srw_kb_mode m);
+void srw_kb_free(srw_kb *kb);
 /* -- issue 9 (evaluate, notify) -- */
+/* ---- lib/promql.c: a PromQL subset over an in-memory series store ---- */
+/*
+ * Expressions are parsed and compiled into one shared program: every
+ * sub-expression is a single-function step (the Monasca threshold-engine
+ * proposal), identical steps across all expressions are one node, and each
+ * node is computed once per evaluation instant.  Evaluation runs on event
+ * time over srw_store, Prometheus 2.x semantics (5m lookback, closed ranges,
+ * extrapolated rate/increase/delta).
+ */
+typedef struct srw_lset {	/* label set sorted by name; __name__ included */
+	uint32_t n;
+	uint64_t hash;		/* FNV-1a over name 0xff value 0xff ... */
+	const char *kv[];	/* name0, value0, name1, value1, ... */
+} srw_lset;
+typedef struct srw_sample {
+	const srw_lset *ls;	/* NULL for a scalar result */
+	double v;
+} srw_sample;
+typedef struct srw_store srw_store;
+typedef struct srw_pq srw_pq;
+
+srw_store *srw_store_new(void);
+void srw_store_free(srw_store *st);
+/* One sample of name{labels}; labels sorted by name (srw_point order),
+ * le (NULL: none) joins them.  ttl_ms > 0 replaces the 5m lookback for this
+ * sample (numbat-style expiry). */
+void srw_store_add(srw_store *st, const char *name, const srw_point_label *l,
+    size_t n, const char *le, int64_t ts, double v, int64_t ttl_ms);
+void srw_store_add_lset(srw_store *st, const srw_lset *ls, const char *name,
+    int64_t ts, double v);
+/* Drops samples older than ts - keep_ms and series left empty. */
+void srw_store_gc(srw_store *st, int64_t ts, int64_t keep_ms);
+size_t srw_store_nseries(const srw_store *st);
+const char *srw_lset_get(const srw_lset *ls, const char *name);
+uint64_t srw_lset_fingerprint(const srw_lset *ls, const char *skip);
+
+srw_pq *srw_pq_new(void);
+void srw_pq_free(srw_pq *pq);
+/* Compiles expr into the program; returns its node id, or -1 with the
+ * reason ("col N: ...") in err.  Unsupported syntax is an error here. */
+int srw_pq_compile(srw_pq *pq, const char *expr, char *err, size_t errsz);
+bool srw_pq_is_vector(const srw_pq *pq, int id);
+/* History the program needs (largest range + offset + lookback), ms. */
+int64_t srw_pq_horizon(const srw_pq *pq);
+/* Starts an evaluation instant (drops the previous one's results). */
+void srw_pq_begin(srw_pq *pq, srw_store *st, int64_t ts);
+/* Forgets results of this instant (after recorded samples were added). */
+void srw_pq_invalidate(srw_pq *pq);
+/* Result of node id at the current instant, valid until srw_pq_begin;
+ * a scalar is one sample with ls NULL.  Counts node computations. */
+size_t srw_pq_eval(srw_pq *pq, int id, srw_sample **out);
+/* --explain: the steps of node id as "tempN = f(...)" lines into b; with
+ * alarm, the last step is "if X op C: alarm()" when the root compares with
+ * a constant.  Steps printed before (by an earlier call) are marked shared. */
+void srw_pq_explain(srw_pq *pq, int id, bool alarm, srw_buf *b);
+/* Steps in the program, steps used by more than one parent or rule, and
+ * total uses (what would be computed without sharing). */
+void srw_pq_stats(const srw_pq *pq, size_t *steps, size_t *shared, size_t *uses);
+void srw_pq_use(srw_pq *pq, int id);	/* a rule uses node id as its root */
+unsigned long srw_pq_computed(const srw_pq *pq);
+
+/* ---- lib/rules.c: Prometheus rule files (and numbat kinds) over libyaml */
+enum srw_rule_kind { SRW_RULE_ALERT, SRW_RULE_RECORD, SRW_RULE_HEARTBEAT,
+	SRW_RULE_ABSENCE, SRW_RULE_PRESENCE, SRW_RULE_OUTLIER };
+typedef struct srw_rule {
+	enum srw_rule_kind kind;
+	char *name;		/* alert name or recorded metric */
+	char *expr;
+	int64_t for_ms, keep_firing_for_ms;
+	char **label_kv, **annot_kv;	/* NULL-terminated name, value pairs */
+	size_t nlabels, nannots;
+	char *file;
+	int line;
+	/* numbat kinds */
+	char *service;		/* heartbeat/absence/presence/outlier: metric name */
+	int64_t timeout_ms;	/* heartbeat/absence/presence window */
+	int64_t window_ms;	/* outlier history */
+	char *method;		/* outlier: "zscore" or "mad" */
+	double threshold;
+	int node;		/* compiled expression (srw_pq id), -1 none */
+} srw_rule;
+typedef struct srw_rule_group {
+	char *name;
+	int64_t interval_ms;
+	srw_rule *rules;
+	size_t nrules;
+} srw_rule_group;
+typedef struct srw_ruleset {
+	srw_rule_group *groups;
+	size_t ngroups;
+} srw_ruleset;
+/* Loads one rule file (groups appended to rs).  Returns 0, or -1 with
+ * "FILE:LINE: reason" in err.  dflt_interval_ms for groups without one. */
+int srw_rules_load_file(srw_ruleset *rs, const char *path, int64_t dflt_interval_ms,
+    char *err, size_t errsz);
+/* Same for YAML text in memory (name used in messages). */
+int srw_rules_load_mem(srw_ruleset *rs, const char *name, const char *text, size_t len,
+    int64_t dflt_interval_ms, char *err, size_t errsz);
+/* Compiles every expression into pq; -1 with "FILE:LINE: rule R: reason". */
+int srw_rules_compile(srw_ruleset *rs, srw_pq *pq, char *err, size_t errsz);
+void srw_ruleset_free(srw_ruleset *rs);
+srw_rule_group *srw_ruleset_add_group(srw_ruleset *rs, const char *name, int64_t interval_ms);
+srw_rule *srw_group_add_rule(srw_rule_group *g);
+/* Expands {{ $labels.x }}, {{ $value }}, {{ .Labels.x }}, {{ .Value }},
+ * {{ $value | humanize }}, {{ printf "%.2f" $value }} into b; -1 with the
+ * reason on an unsupported template. */
+int srw_template(srw_buf *b, const char *tmpl, const srw_lset *ls, double value,
+    char *err, size_t errsz);
 /* -- issue 10 (board) -- */
 
 #endif

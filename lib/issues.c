@@ -1,0 +1,1181 @@
+/*
+ * issues.c - the grouping engine of group-issues(1): alert sections become
+ * issues.  An ANOMALY issue holds every firing of one alert on one cluster
+ * until its Resolved arrives; a FAILURE issue holds firings of one alert on
+ * one cluster that come within the window of each other, and resolves with
+ * its Resolved or after the quiet time; a failure while an anomaly issue of
+ * the same correlation group is open escalates that anomaly issue instead.
+ * Correlation groups chain the firings of a cluster that are less than the
+ * correlation time apart.
+ *
+ * Memory: issues leave memory (through opts.emit) once the stream's
+ * watermark (latest alert time) is past their end by the horizon, so only
+ * open issues and recent ones are held.
+ */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "srw.h"
+
+/* ---- a string-keyed hash table (open addressing, tombstones) ---------- */
+
+struct slot {
+	char *key;	/* NULL empty, TOMB deleted */
+	void *val;
+	uint64_t h;
+};
+
+struct htab {
+	struct slot *s;
+	size_t cap, n, used;	/* used counts tombstones too */
+};
+
+static char tomb;
+#define TOMB (&tomb)
+
+static uint64_t
+hash(const char *k)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+	return h;
+}
+
+static struct slot *
+ht_find(const struct htab *t, const char *k, uint64_t h)
+{
+	size_t i;
+
+	if (!t->cap)
+		return NULL;
+	for (i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		struct slot *s = &t->s[i];
+
+		if (!s->key)
+			return NULL;
+		if (s->key != TOMB && s->h == h && strcmp(s->key, k) == 0)
+			return s;
+	}
+}
+
+static void *
+ht_get(const struct htab *t, const char *k)
+{
+	struct slot *s = ht_find(t, k, hash(k));
+
+	return s ? s->val : NULL;
+}
+
+static void ht_put_h(struct htab *t, char *k, uint64_t h, void *v);
+
+static void
+ht_grow(struct htab *t)
+{
+	struct htab o = *t;
+	size_t i;
+
+	t->cap = o.cap ? (o.n * 4 > o.cap ? o.cap * 2 : o.cap) : 64;
+	t->s = srw_xcalloc(t->cap, sizeof *t->s);
+	t->n = t->used = 0;
+	for (i = 0; i < o.cap; i++)
+		if (o.s[i].key && o.s[i].key != TOMB)
+			ht_put_h(t, o.s[i].key, o.s[i].h, o.s[i].val);
+	free(o.s);
+}
+
+/* Puts k (owned by the table from now on; not already present). */
+static void
+ht_put_h(struct htab *t, char *k, uint64_t h, void *v)
+{
+	size_t i;
+
+	if ((t->used + 1) * 2 > t->cap)
+		ht_grow(t);
+	for (i = h & (t->cap - 1); t->s[i].key && t->s[i].key != TOMB;
+	    i = (i + 1) & (t->cap - 1))
+		;
+	if (!t->s[i].key)
+		t->used++;
+	t->s[i].key = k;
+	t->s[i].h = h;
+	t->s[i].val = v;
+	t->n++;
+}
+
+static void
+ht_put(struct htab *t, const char *k, void *v)
+{
+	ht_put_h(t, srw_xstrdup(k), hash(k), v);
+}
+
+static void
+ht_del(struct htab *t, const char *k)
+{
+	struct slot *s = ht_find(t, k, hash(k));
+
+	if (!s)
+		return;
+	free(s->key);
+	s->key = TOMB;
+	s->val = NULL;
+	t->n--;
+}
+
+static void
+ht_free(struct htab *t, void (*freeval)(void *))
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++) {
+		if (!t->s[i].key || t->s[i].key == TOMB)
+			continue;
+		if (freeval)
+			freeval(t->s[i].val);
+		free(t->s[i].key);
+	}
+	free(t->s);
+	memset(t, 0, sizeof *t);
+}
+
+/* ---- the engine -------------------------------------------------------- */
+
+#define NEVER INT64_MAX
+
+struct grp {		/* a correlation group: a chain of firings */
+	char id[32];
+	int64_t start, end;
+};
+
+struct pend {		/* a Resolved that came before its issue */
+	char *alert, *ref;
+	int64_t t;
+};
+
+struct cluster {
+	char *id;
+	srw_issue **iss;
+	size_t niss, capiss;
+	struct grp *grp;
+	size_t ngrp, capgrp;
+	struct pend *pend;
+	size_t npend, cappend;
+	int64_t loaded_from;	/* stored issues asked for from here on */
+};
+
+struct cls {
+	enum srw_alert_class cls;
+	enum srw_severity sev;
+	bool known;
+};
+
+struct pat {
+	char *glob;
+	struct cls c;
+};
+
+struct srw_issues {
+	srw_issues_opts o;
+	int64_t horizon;
+	struct htab clusters, refs, ids, classes;
+	struct pat *pats;
+	size_t npats;
+	int64_t watermark;
+	unsigned long nfed;
+};
+
+/* Built-in classes for names the alert-type table does not list. */
+static const struct {
+	const char *glob;
+	enum srw_alert_class cls;
+} builtin[] = {
+	{ "OperationDurationGT*", SRW_CLASS_ANOMALY },
+	{ "*TooHigh*", SRW_CLASS_ANOMALY },
+	{ "*UsageHigh*", SRW_CLASS_ANOMALY },
+	{ "*LessThan*", SRW_CLASS_ANOMALY },
+	{ "*MoreThan*", SRW_CLASS_ANOMALY },
+	{ "*Compaction", SRW_CLASS_ANOMALY },
+	{ "*GCCount*", SRW_CLASS_ANOMALY },
+	{ "*Abnormal*", SRW_CLASS_FAILURE },
+	{ "*Failed*", SRW_CLASS_FAILURE },
+	{ "*NotRunning*", SRW_CLASS_FAILURE },
+};
+
+srw_issues *
+srw_issues_new(const srw_issues_opts *o)
+{
+	srw_issues *g = srw_xcalloc(1, sizeof *g);
+	int64_t h;
+
+	g->o = *o;
+	if (g->o.window_ms <= 0)
+		g->o.window_ms = 30 * 60000;
+	if (g->o.correlation_ms <= 0)
+		g->o.correlation_ms = 4 * 3600000;
+	if (g->o.quiet_ms <= 0)
+		g->o.quiet_ms = 4 * 3600000;
+	h = g->o.window_ms;
+	if (g->o.correlation_ms > h)
+		h = g->o.correlation_ms;
+	if (g->o.quiet_ms > h)
+		h = g->o.quiet_ms;
+	g->horizon = h + g->o.window_ms;
+	g->watermark = INT64_MIN;
+	return g;
+}
+
+static void
+free_cluster(void *p)
+{
+	struct cluster *c = p;
+	size_t i;
+
+	for (i = 0; i < c->npend; i++) {
+		free(c->pend[i].alert);
+		free(c->pend[i].ref);
+	}
+	free(c->pend);
+	free(c->grp);
+	free(c->iss);
+	free(c->id);
+	free(c);
+}
+
+void
+srw_issues_free(srw_issues *g)
+{
+	size_t i;
+
+	if (!g)
+		return;
+	/* issues still held (finish not called) */
+	for (i = 0; i < g->ids.cap; i++) {
+		srw_issue *is;
+
+		if (!g->ids.s[i].key || g->ids.s[i].key == TOMB)
+			continue;
+		is = g->ids.s[i].val;
+		srw_issue_clear(is);
+		free(is);
+	}
+	ht_free(&g->ids, NULL);
+	ht_free(&g->refs, NULL);
+	ht_free(&g->clusters, free_cluster);
+	ht_free(&g->classes, free);
+	for (i = 0; i < g->npats; i++)
+		free(g->pats[i].glob);
+	free(g->pats);
+	free(g);
+}
+
+int64_t
+srw_issues_watermark(const srw_issues *g)
+{
+	return g->watermark;
+}
+
+/* ---- classes ----------------------------------------------------------- */
+
+static int
+parse_sev(const char *s, enum srw_severity *sev)
+{
+	static const enum srw_severity all[] = { SRW_SEV_CRITICAL, SRW_SEV_WARNING,
+		SRW_SEV_INFO };
+	size_t i;
+
+	for (i = 0; i < sizeof all / sizeof all[0]; i++) {
+		if (strcasecmp(s, srw_severity_name(all[i])) == 0) {
+			*sev = all[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+srw_issues_classes(srw_issues *g, const char *path, char *err, size_t errsz)
+{
+	FILE *fp = fopen(path, "r");
+	char line[1024];
+	long lineno = 0;
+
+	if (!fp) {
+		snprintf(err, errsz, "%s: cannot open", path);
+		return -1;
+	}
+	while (fgets(line, sizeof line, fp)) {
+		char *w[4], *save = NULL, *p;
+		struct pat *pt;
+		int n = 0;
+
+		lineno++;
+		if ((p = strchr(line, '#')))
+			*p = '\0';
+		for (p = strtok_r(line, " \t\r\n", &save); p && n < 4;
+		    p = strtok_r(NULL, " \t\r\n", &save))
+			w[n++] = p;
+		if (n == 0)
+			continue;
+		g->pats = srw_xrealloc(g->pats, (g->npats + 1) * sizeof *g->pats);
+		pt = &g->pats[g->npats];
+		pt->c.known = true;
+		pt->c.sev = SRW_SEV_WARNING;
+		if (n < 2 || n > 3)
+			goto bad;
+		if (strcasecmp(w[1], "anomaly") == 0)
+			pt->c.cls = SRW_CLASS_ANOMALY;
+		else if (strcasecmp(w[1], "failure") == 0)
+			pt->c.cls = SRW_CLASS_FAILURE;
+		else
+			goto bad;
+		if (n == 3 && parse_sev(w[2], &pt->c.sev) != 0)
+			goto bad;
+		pt->glob = srw_xstrdup(w[0]);
+		g->npats++;
+		continue;
+bad:
+		snprintf(err, errsz, "%s:%ld: expected PATTERN anomaly|failure "
+		    "[Critical|Warning|Info]", path, lineno);
+		fclose(fp);
+		return -1;
+	}
+	fclose(fp);
+	ht_free(&g->classes, free);	/* forget earlier lookups */
+	return 0;
+}
+
+enum srw_alert_class
+srw_issues_class(srw_issues *g, const char *alert, enum srw_severity *sev, bool *known)
+{
+	struct cls *c = ht_get(&g->classes, alert);
+	const srw_alert_type *t;
+	size_t i;
+
+	if (!c) {
+		c = srw_xcalloc(1, sizeof *c);
+		c->cls = SRW_CLASS_FAILURE;
+		c->sev = SRW_SEV_WARNING;
+		for (i = 0; i < g->npats; i++) {
+			if (fnmatch(g->pats[i].glob, alert, 0) == 0) {
+				*c = g->pats[i].c;
+				goto found;
+			}
+		}
+		if ((t = srw_alert_type_find(alert))) {
+			c->cls = t->cls;
+			c->sev = t->severity;
+			c->known = true;
+			goto found;
+		}
+		for (i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+			if (fnmatch(builtin[i].glob, alert, 0) == 0) {
+				c->cls = builtin[i].cls;
+				c->known = true;
+				break;
+			}
+		}
+found:
+		ht_put(&g->classes, alert, c);
+	}
+	if (sev)
+		*sev = c->sev;
+	if (known)
+		*known = c->known;
+	return c->cls;
+}
+
+/* ---- issues ------------------------------------------------------------ */
+
+void
+srw_issue_init(srw_issue *is)
+{
+	memset(is, 0, sizeof *is);
+	srw_buf_init(&is->names);
+	srw_buf_init(&is->refs);
+	is->resolved_at = -1;
+	is->first_seen = is->last_seen = -1;
+	is->severity = SRW_SEV_WARNING;
+}
+
+void
+srw_issue_clear(srw_issue *is)
+{
+	free(is->cluster_id);
+	free(is->cluster_name);
+	free(is->resolve_reason);
+	free(is->triage_status);
+	free(is->disposition_status);
+	free(is->jira_key);
+	srw_buf_free(&is->names);
+	srw_buf_free(&is->refs);
+	srw_issue_init(is);
+}
+
+static void
+setstr(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = v ? srw_xstrdup(v) : NULL;
+}
+
+static int
+settime(int64_t *dst, const char *v)
+{
+	if (!v || !*v) {
+		*dst = -1;
+		return 0;
+	}
+	return srw_time_parse(v, dst);
+}
+
+int
+srw_issue_set(srw_issue *is, const char *col, const char *v)
+{
+	if (strcmp(col, "issue_id") == 0) {
+		if (!v || strlen(v) >= sizeof is->id)
+			return -1;
+		strcpy(is->id, v);
+	} else if (strcmp(col, "correlation_group") == 0) {
+		snprintf(is->group, sizeof is->group, "%s", v ? v : "");
+	} else if (strcmp(col, "cluster_id") == 0) {
+		setstr(&is->cluster_id, v);
+	} else if (strcmp(col, "cluster_name") == 0) {
+		setstr(&is->cluster_name, v);
+	} else if (strcmp(col, "kind") == 0) {
+		if (v && strcasecmp(v, "ANOMALY") == 0)
+			is->kind = SRW_ISSUE_ANOMALY;
+		else if (v && strcasecmp(v, "FAILURE") == 0)
+			is->kind = SRW_ISSUE_FAILURE;
+		else
+			return -1;
+	} else if (strcmp(col, "alert_names") == 0) {
+		srw_buf_reset(&is->names);
+		srw_buf_adds(&is->names, v ? v : "");
+	} else if (strcmp(col, "message_ids") == 0) {
+		srw_buf_reset(&is->refs);
+		srw_buf_adds(&is->refs, v ? v : "");
+	} else if (strcmp(col, "first_seen") == 0) {
+		return settime(&is->first_seen, v);
+	} else if (strcmp(col, "last_seen") == 0) {
+		return settime(&is->last_seen, v);
+	} else if (strcmp(col, "resolved_at") == 0) {
+		return settime(&is->resolved_at, v);
+	} else if (strcmp(col, "alert_count") == 0) {
+		is->alert_count = v ? strtol(v, NULL, 10) : 0;
+	} else if (strcmp(col, "severity") == 0) {
+		if (v && parse_sev(v, &is->severity) != 0)
+			is->severity = SRW_SEV_WARNING;
+	} else if (strcmp(col, "escalated") == 0) {
+		is->escalated = v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+	} else if (strcmp(col, "resolve_reason") == 0) {
+		setstr(&is->resolve_reason, v);
+	} else if (strcmp(col, "triage_status") == 0) {
+		setstr(&is->triage_status, v);
+	} else if (strcmp(col, "disposition_status") == 0) {
+		setstr(&is->disposition_status, v);
+	} else if (strcmp(col, "jira_key") == 0) {
+		setstr(&is->jira_key, v);
+	}
+	/* issue_status follows from resolved_at; other columns are ignored */
+	return 0;
+}
+
+static void
+jw_time(srw_buf *b, const char *k, int64_t ms)
+{
+	char t[24];
+
+	if (ms < 0)
+		srw_jw_null(b, k);
+	else
+		srw_jw_str(b, k, srw_time_fmt_sql(ms, t));
+}
+
+void
+srw_issue_jw(srw_buf *b, const srw_issue *is)
+{
+	srw_jw_begin(b);
+	srw_jw_str(b, "issue_id", is->id);
+	srw_jw_str(b, "cluster_id", is->cluster_id ? is->cluster_id : "");
+	srw_jw_str(b, "cluster_name", is->cluster_name ? is->cluster_name : "");
+	srw_jw_str(b, "kind", is->kind == SRW_ISSUE_ANOMALY ? "ANOMALY" : "FAILURE");
+	srw_jw_strn(b, "alert_names", is->names.s ? is->names.s : "", is->names.len);
+	jw_time(b, "first_seen", is->first_seen);
+	jw_time(b, "last_seen", is->last_seen);
+	srw_jw_int(b, "alert_count", is->alert_count);
+	srw_jw_strn(b, "message_ids", is->refs.s ? is->refs.s : "", is->refs.len);
+	srw_jw_str(b, "correlation_group", is->group);
+	srw_jw_str(b, "severity", srw_severity_name(is->severity));
+	srw_jw_bool(b, "escalated", is->escalated);
+	srw_jw_str(b, "issue_status", is->resolved_at >= 0 ? "Resolved" : "Ongoing");
+	jw_time(b, "resolved_at", is->resolved_at);
+	srw_jw_str(b, "resolve_reason", is->resolve_reason);
+	srw_jw_str(b, "triage_status", is->triage_status ? is->triage_status : "New");
+	srw_jw_str(b, "disposition_status",
+	    is->disposition_status ? is->disposition_status : "New");
+	srw_jw_str(b, "jira_key", is->jira_key);
+	srw_jw_end(b);
+}
+
+static const char *triage[] = { "New", "Acknowledged", "Investigating",
+	"Mitigating", "Closed" };
+
+int
+srw_triage_rank(const char *status)
+{
+	size_t i;
+
+	for (i = 0; status && i < sizeof triage / sizeof triage[0]; i++)
+		if (strcasecmp(status, triage[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+srw_triage_name(int rank)
+{
+	if (rank < 0 || rank >= (int)(sizeof triage / sizeof triage[0]))
+		return NULL;
+	return triage[rank];
+}
+
+/* ---- helpers over a cluster's issues ----------------------------------- */
+
+static struct cluster *
+get_cluster(srw_issues *g, const char *id)
+{
+	struct cluster *c = ht_get(&g->clusters, id);
+
+	if (!c) {
+		c = srw_xcalloc(1, sizeof *c);
+		c->id = srw_xstrdup(id);
+		c->loaded_from = NEVER;
+		ht_put(&g->clusters, id, c);
+	}
+	return c;
+}
+
+/* Length of the first name of a comma list (the opening alert). */
+static size_t
+first_len(const srw_buf *names)
+{
+	const char *p = names->s ? memchr(names->s, ',', names->len) : NULL;
+
+	return p ? (size_t)(p - names->s) : names->len;
+}
+
+static bool
+is_primary(const srw_issue *is, const char *alert)
+{
+	size_t n = first_len(&is->names);
+
+	return strlen(alert) == n && memcmp(is->names.s, alert, n) == 0;
+}
+
+static bool
+has_name(const srw_issue *is, const char *alert)
+{
+	size_t n = strlen(alert);
+	const char *p = is->names.s, *end = p ? p + is->names.len : NULL;
+
+	while (p && p < end) {
+		const char *q = memchr(p, ',', (size_t)(end - p));
+		size_t l = q ? (size_t)(q - p) : (size_t)(end - p);
+
+		if (l == n && memcmp(p, alert, n) == 0)
+			return true;
+		p = q ? q + 1 : NULL;
+	}
+	return false;
+}
+
+/* Adds every ref of is to the refs index. */
+static void
+index_refs(srw_issues *g, srw_issue *is, bool add)
+{
+	const char *p = is->refs.s, *end = p ? p + is->refs.len : NULL;
+	char buf[512];
+
+	while (p && p < end) {
+		const char *q = memchr(p, ',', (size_t)(end - p));
+		size_t l = q ? (size_t)(q - p) : (size_t)(end - p);
+
+		if (l > 0 && l < sizeof buf) {
+			memcpy(buf, p, l);
+			buf[l] = '\0';
+			if (!add)
+				ht_del(&g->refs, buf);
+			else if (!ht_get(&g->refs, buf))
+				ht_put(&g->refs, buf, is);
+		}
+		p = q ? q + 1 : NULL;
+	}
+}
+
+static void
+add_ref(srw_issues *g, srw_issue *is, const char *ref)
+{
+	if (is->refs.len)
+		srw_buf_addc(&is->refs, ',');
+	srw_buf_adds(&is->refs, ref);
+	ht_put(&g->refs, ref, is);
+}
+
+static enum srw_severity
+sev_of(srw_issues *g, srw_issue *is)
+{
+	enum srw_severity best = SRW_SEV_UNKNOWN, s;
+	const char *p = is->names.s, *end = p ? p + is->names.len : NULL;
+	char buf[512];
+
+	if (is->escalated)
+		return SRW_SEV_CRITICAL;
+	while (p && p < end) {
+		const char *q = memchr(p, ',', (size_t)(end - p));
+		size_t l = q ? (size_t)(q - p) : (size_t)(end - p);
+
+		if (l < sizeof buf) {
+			memcpy(buf, p, l);
+			buf[l] = '\0';
+			srw_issues_class(g, buf, &s, NULL);
+			if (s > best)
+				best = s;
+		}
+		p = q ? q + 1 : NULL;
+	}
+	return best == SRW_SEV_UNKNOWN ? SRW_SEV_WARNING : best;
+}
+
+static void
+hold(srw_issues *g, struct cluster *c, srw_issue *is)
+{
+	if (c->niss == c->capiss) {
+		c->capiss = c->capiss ? c->capiss * 2 : 4;
+		c->iss = srw_xrealloc(c->iss, c->capiss * sizeof *c->iss);
+	}
+	c->iss[c->niss++] = is;
+	is->priv = c;
+	ht_put(&g->ids, is->id, is);
+}
+
+/* The group of a stored issue joins its cluster's chains. */
+static void
+note_group(struct cluster *c, const char *id, int64_t start, int64_t end)
+{
+	size_t i;
+
+	if (!*id || start < 0)
+		return;
+	for (i = 0; i < c->ngrp; i++) {
+		if (strcmp(c->grp[i].id, id) == 0) {
+			if (start < c->grp[i].start)
+				c->grp[i].start = start;
+			if (end > c->grp[i].end)
+				c->grp[i].end = end;
+			return;
+		}
+	}
+	if (c->ngrp == c->capgrp) {
+		c->capgrp = c->capgrp ? c->capgrp * 2 : 4;
+		c->grp = srw_xrealloc(c->grp, c->capgrp * sizeof *c->grp);
+	}
+	snprintf(c->grp[c->ngrp].id, sizeof c->grp[c->ngrp].id, "%s", id);
+	c->grp[c->ngrp].start = start;
+	c->grp[c->ngrp].end = end;
+	c->ngrp++;
+}
+
+int
+srw_issues_add(srw_issues *g, const srw_issue *src)
+{
+	srw_issue *is;
+	struct cluster *c;
+
+	if (!src->cluster_id || !src->id[0] || ht_get(&g->ids, src->id))
+		return 1;
+	is = srw_xmalloc(sizeof *is);
+	*is = *src;
+	is->cluster_id = srw_xstrdup(src->cluster_id);
+	is->cluster_name = src->cluster_name ? srw_xstrdup(src->cluster_name) : NULL;
+	is->resolve_reason = src->resolve_reason ? srw_xstrdup(src->resolve_reason) : NULL;
+	is->triage_status = src->triage_status ? srw_xstrdup(src->triage_status) : NULL;
+	is->disposition_status = src->disposition_status ?
+	    srw_xstrdup(src->disposition_status) : NULL;
+	is->jira_key = src->jira_key ? srw_xstrdup(src->jira_key) : NULL;
+	srw_buf_init(&is->names);
+	srw_buf_add(&is->names, src->names.s ? src->names.s : "", src->names.len);
+	srw_buf_init(&is->refs);
+	srw_buf_add(&is->refs, src->refs.s ? src->refs.s : "", src->refs.len);
+	is->dirty = false;
+	c = get_cluster(g, is->cluster_id);
+	hold(g, c, is);
+	index_refs(g, is, true);
+	note_group(c, is->group, is->first_seen, is->last_seen);
+	if (is->last_seen > g->watermark)
+		g->watermark = is->last_seen;
+	return 0;
+}
+
+static void
+drop(srw_issues *g, struct cluster *c, size_t i)
+{
+	srw_issue *is = c->iss[i];
+
+	if (g->o.emit)
+		g->o.emit(is, g->o.ctx);
+	index_refs(g, is, false);
+	ht_del(&g->ids, is->id);
+	srw_issue_clear(is);
+	free(is);
+	c->iss[i] = c->iss[--c->niss];
+}
+
+static void
+fmt_dur(char *buf, size_t n, int64_t ms)
+{
+	if (ms % 3600000 == 0)
+		snprintf(buf, n, "%lldh", (long long)(ms / 3600000));
+	else
+		snprintf(buf, n, "%lldm", (long long)(ms / 60000));
+}
+
+static void
+resolve_quiet(srw_issues *g, srw_issue *is)
+{
+	char d[32], r[64];
+
+	fmt_dur(d, sizeof d, g->o.quiet_ms);
+	snprintf(r, sizeof r, "quiet for %s", d);
+	is->resolved_at = is->last_seen + g->o.quiet_ms;
+	setstr(&is->resolve_reason, r);
+	is->dirty = true;
+}
+
+static bool
+quiet_resolved(const srw_issue *is)
+{
+	return is->resolved_at >= 0 && is->resolve_reason &&
+	    strncmp(is->resolve_reason, "quiet", 5) == 0;
+}
+
+static int
+cmp_issue(const void *a, const void *b)
+{
+	const srw_issue *x = *(srw_issue *const *)a, *y = *(srw_issue *const *)b;
+
+	if (x->first_seen != y->first_seen)
+		return x->first_seen < y->first_seen ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* Resolves quiet failures and lets go of issues, groups and pending
+ * resolves that ended more than the horizon before now. */
+static void
+sweep(srw_issues *g, int64_t now, bool all)
+{
+	srw_issue **out = NULL;
+	size_t nout = 0, capout = 0, i, j, k;
+
+	for (i = 0; i < g->clusters.cap; i++) {
+		struct cluster *c;
+
+		if (!g->clusters.s[i].key || g->clusters.s[i].key == TOMB)
+			continue;
+		c = g->clusters.s[i].val;
+		for (j = 0; j < c->niss; j++) {
+			srw_issue *is = c->iss[j];
+			int64_t end;
+
+			if (is->kind == SRW_ISSUE_FAILURE && is->resolved_at < 0 &&
+			    is->last_seen >= 0 && now - is->last_seen >= g->o.quiet_ms)
+				resolve_quiet(g, is);
+			end = is->resolved_at >= 0 ? is->resolved_at : is->last_seen;
+			if (all || (is->resolved_at >= 0 && now - end > g->horizon)) {
+				if (nout == capout) {
+					capout = capout ? capout * 2 : 64;
+					out = srw_xrealloc(out, capout * sizeof *out);
+				}
+				out[nout++] = is;
+			}
+		}
+		for (j = k = 0; j < c->ngrp; j++)
+			if (all || now - c->grp[j].end <= g->horizon)
+				c->grp[k++] = c->grp[j];
+		c->ngrp = k;
+		for (j = k = 0; j < c->npend; j++) {
+			if (all || now - c->pend[j].t > g->horizon) {
+				free(c->pend[j].alert);
+				free(c->pend[j].ref);
+			} else {
+				c->pend[k++] = c->pend[j];
+			}
+		}
+		c->npend = k;
+	}
+	/* a stable order, whatever the hash table's */
+	if (nout > 1)
+		qsort(out, nout, sizeof *out, cmp_issue);
+	for (i = 0; i < nout; i++) {
+		struct cluster *c = out[i]->priv;
+
+		for (j = 0; j < c->niss && c->iss[j] != out[i]; j++)
+			;
+		drop(g, c, j);
+	}
+	free(out);
+}
+
+void
+srw_issues_finish(srw_issues *g, int64_t now)
+{
+	if (g->watermark > now)
+		now = g->watermark;
+	sweep(g, now, true);
+}
+
+/* ---- grouping ---------------------------------------------------------- */
+
+static void
+ident(char *out, size_t n, const char *prefix, const char *cluster, const char *kind,
+    const char *ref, int hexlen)
+{
+	srw_buf b;
+	char hex[65];
+
+	srw_buf_init(&b);
+	srw_buf_adds(&b, cluster);
+	if (kind) {
+		srw_buf_addc(&b, '|');
+		srw_buf_adds(&b, kind);
+	}
+	srw_buf_addc(&b, '|');
+	srw_buf_adds(&b, ref);
+	srw_sha256_hex(b.s, b.len, hex);
+	snprintf(out, n, "%s%.*s", prefix, hexlen, hex);
+	srw_buf_free(&b);
+}
+
+/* Adds firing time t to the cluster's chains; returns its group. */
+static struct grp *
+chain(srw_issues *g, struct cluster *c, int64_t t, const char *ref)
+{
+	int64_t C = g->o.correlation_ms;
+	struct grp *hit = NULL;
+	size_t i, j;
+
+	for (i = 0; i < c->ngrp; i++) {
+		struct grp *x = &c->grp[i];
+
+		if (t > x->start - C && t < x->end + C) {
+			if (!hit) {
+				hit = x;
+				if (t < x->start)
+					x->start = t;
+				if (t > x->end)
+					x->end = t;
+				continue;
+			}
+			/* t bridges two chains: the earlier one's id wins */
+			struct grp keep = x->start < hit->start ? *x : *hit;
+			struct grp gone = x->start < hit->start ? *hit : *x;
+
+			keep.start = hit->start < x->start ? hit->start : x->start;
+			keep.end = hit->end > x->end ? hit->end : x->end;
+			for (j = 0; j < c->niss; j++) {
+				if (strcmp(c->iss[j]->group, gone.id) == 0) {
+					strcpy(c->iss[j]->group, keep.id);
+					c->iss[j]->dirty = true;
+				}
+			}
+			*hit = keep;
+			c->grp[i] = c->grp[--c->ngrp];
+			i--;
+		}
+	}
+	if (hit)
+		return hit;
+	if (c->ngrp == c->capgrp) {
+		c->capgrp = c->capgrp ? c->capgrp * 2 : 4;
+		c->grp = srw_xrealloc(c->grp, c->capgrp * sizeof *c->grp);
+	}
+	hit = &c->grp[c->ngrp++];
+	ident(hit->id, sizeof hit->id, "cg_", c->id, NULL, ref, 16);
+	hit->start = hit->end = t;
+	return hit;
+}
+
+static void
+add_name(srw_issues *g, srw_issue *is, const char *alert)
+{
+	if (has_name(is, alert))
+		return;
+	if (is->names.len)
+		srw_buf_addc(&is->names, ',');
+	srw_buf_adds(&is->names, alert);
+	is->severity = sev_of(g, is);
+}
+
+static void
+attach(srw_issues *g, srw_issue *is, const srw_section *s, const char *ref)
+{
+	add_ref(g, is, ref);
+	is->alert_count++;
+	if (is->first_seen < 0 || s->created_ms < is->first_seen)
+		is->first_seen = s->created_ms;
+	if (s->created_ms > is->last_seen)
+		is->last_seen = s->created_ms;
+	if ((!is->cluster_name || !*is->cluster_name) && s->cluster_name && *s->cluster_name)
+		setstr(&is->cluster_name, s->cluster_name);
+	is->dirty = true;
+}
+
+static void
+apply_resolve(srw_issue *is, int64_t r, const char *ref)
+{
+	char reason[600];
+
+	snprintf(reason, sizeof reason, "resolved by %s", ref);
+	is->resolved_at = r;
+	setstr(&is->resolve_reason, reason);
+	is->dirty = true;
+}
+
+static srw_issue *
+open_issue(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref,
+    enum srw_issue_kind kind, const struct grp *grp)
+{
+	srw_issue *is = srw_xmalloc(sizeof *is);
+	size_t i;
+
+	srw_issue_init(is);
+	ident(is->id, sizeof is->id, "iss_", c->id,
+	    kind == SRW_ISSUE_ANOMALY ? "ANOMALY" : "FAILURE", ref, 20);
+	strcpy(is->group, grp->id);
+	is->cluster_id = srw_xstrdup(c->id);
+	is->kind = kind;
+	add_name(g, is, s->alert_name);
+	if (ht_get(&g->ids, is->id)) {	/* cannot happen: refs are unique */
+		srw_issue_clear(is);
+		free(is);
+		return NULL;
+	}
+	hold(g, c, is);
+	attach(g, is, s, ref);
+	/* a Resolved that came first */
+	for (i = 0; i < c->npend; i++) {
+		struct pend *p = &c->pend[i];
+
+		if (p->t >= s->created_ms && strcmp(p->alert, s->alert_name) == 0) {
+			add_ref(g, is, p->ref);
+			apply_resolve(is, p->t, p->ref);
+			free(p->alert);
+			free(p->ref);
+			c->pend[i] = c->pend[--c->npend];
+			break;
+		}
+	}
+	return is;
+}
+
+static void
+firing(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
+{
+	int64_t t = s->created_ms, W = g->o.window_ms;
+	enum srw_alert_class cls;
+	struct grp *grp;
+	srw_issue *best = NULL;
+	int64_t bestd = NEVER;
+	bool known;
+	size_t i;
+
+	cls = srw_issues_class(g, s->alert_name, NULL, &known);
+	if (!known) {
+		srw_warn("unknown alert name '%s': grouped as a FAILURE "
+		    "(--classes FILE classifies it)", s->alert_name);
+		((struct cls *)ht_get(&g->classes, s->alert_name))->known = true;
+		/* reported once */
+	}
+	grp = chain(g, c, t, ref);
+
+	if (cls == SRW_CLASS_ANOMALY) {
+		/* the issue whose end (its Resolved, or never) is the first at or
+		 * after t: Resolveds cut an alert's firings into issues */
+		for (i = 0; i < c->niss; i++) {
+			srw_issue *is = c->iss[i];
+			int64_t end = is->resolved_at >= 0 ? is->resolved_at : NEVER;
+
+			if (is->kind != SRW_ISSUE_ANOMALY || !is_primary(is, s->alert_name))
+				continue;
+			if (end >= t && (!best || end < bestd)) {
+				best = is;
+				bestd = end;
+			}
+		}
+		if (best)
+			attach(g, best, s, ref);
+		else
+			open_issue(g, c, s, ref, SRW_ISSUE_ANOMALY, grp);
+		return;
+	}
+
+	/* escalation: an anomaly issue open at t whose firings meet this
+	 * failure's correlation group */
+	for (i = 0; i < c->niss; i++) {
+		srw_issue *is = c->iss[i];
+
+		if (is->kind != SRW_ISSUE_ANOMALY || is->first_seen > t ||
+		    (is->resolved_at >= 0 && is->resolved_at < t))
+			continue;
+		if (is->last_seen < grp->start || is->first_seen > grp->end)
+			continue;
+		if (!best || is->last_seen > best->last_seen)
+			best = is;
+	}
+	if (best) {
+		attach(g, best, s, ref);
+		best->escalated = true;
+		add_name(g, best, s->alert_name);
+		best->severity = SRW_SEV_CRITICAL;
+		return;
+	}
+
+	/* the failure issue of this alert that saw an alert within the window */
+	for (i = 0; i < c->niss; i++) {
+		srw_issue *is = c->iss[i];
+		int64_t d;
+
+		if (is->kind != SRW_ISSUE_FAILURE || !is_primary(is, s->alert_name))
+			continue;
+		if (t < is->first_seen - W || t > is->last_seen + W)
+			continue;
+		if (is->resolved_at >= 0 && !quiet_resolved(is) && t > is->resolved_at)
+			continue;
+		d = t < is->first_seen ? is->first_seen - t :
+		    t > is->last_seen ? t - is->last_seen : 0;
+		if (d < bestd) {
+			best = is;
+			bestd = d;
+		}
+	}
+	if (best) {
+		attach(g, best, s, ref);
+		if (quiet_resolved(best)) {	/* a late firing: quiet again from here */
+			best->resolved_at = -1;
+			setstr(&best->resolve_reason, NULL);
+		}
+		return;
+	}
+	open_issue(g, c, s, ref, SRW_ISSUE_FAILURE, grp);
+}
+
+static void
+resolved(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
+{
+	int64_t r = s->created_ms;
+	srw_issue *best = NULL;
+	struct pend *p;
+	size_t i;
+
+	/* the latest issue of this alert opened by r that is open at r */
+	for (i = 0; i < c->niss; i++) {
+		srw_issue *is = c->iss[i];
+
+		if (!is_primary(is, s->alert_name) || is->first_seen > r)
+			continue;
+		if (is->resolved_at >= 0 && !quiet_resolved(is) && is->resolved_at < r)
+			continue;
+		if (!best || is->first_seen > best->first_seen)
+			best = is;
+	}
+	if (best) {
+		add_ref(g, best, ref);
+		if (best->resolved_at < 0 || quiet_resolved(best) || r < best->resolved_at)
+			apply_resolve(best, r, ref);
+		best->dirty = true;
+		return;
+	}
+	/* the Resolved of a failure merged into an anomaly: recorded only */
+	for (i = 0; i < c->niss; i++) {
+		srw_issue *is = c->iss[i];
+
+		if (has_name(is, s->alert_name) && is->first_seen <= r &&
+		    (is->resolved_at < 0 || is->resolved_at >= r)) {
+			add_ref(g, is, ref);
+			is->dirty = true;
+			return;
+		}
+	}
+	/* before its firing: kept for the issue that opens at or before r */
+	if (c->npend == c->cappend) {
+		c->cappend = c->cappend ? c->cappend * 2 : 4;
+		c->pend = srw_xrealloc(c->pend, c->cappend * sizeof *c->pend);
+	}
+	p = &c->pend[c->npend++];
+	p->alert = srw_xstrdup(s->alert_name);
+	p->ref = srw_xstrdup(ref);
+	p->t = r;
+}
+
+int
+srw_issues_feed(srw_issues *g, const srw_section *s, char *reason, size_t rsz)
+{
+	struct cluster *c;
+	char ref[512];
+	bool fire;
+
+	if (!s->message_id || !*s->message_id) {
+		snprintf(reason, rsz, "no message_id");
+		return -1;
+	}
+	if (!s->cluster_id || !*s->cluster_id) {
+		snprintf(reason, rsz, "section %d: no cluster_id", s->index);
+		return -1;
+	}
+	if (!s->alert_name || !*s->alert_name || strchr(s->alert_name, ',')) {
+		snprintf(reason, rsz, "section %d: bad alert_name", s->index);
+		return -1;
+	}
+	if (s->created_ms < 0) {
+		snprintf(reason, rsz, "no valid created_at");
+		return -1;
+	}
+	if (s->alert_status && strcasecmp(s->alert_status, "Firing") == 0)
+		fire = true;
+	else if (s->alert_status && strcasecmp(s->alert_status, "Resolved") == 0)
+		fire = false;
+	else {
+		snprintf(reason, rsz, "section %d: alert_status must be Firing or Resolved",
+		    s->index);
+		return -1;
+	}
+	if (s->index > 0)
+		snprintf(ref, sizeof ref, "%s#%d", s->message_id, s->index);
+	else
+		snprintf(ref, sizeof ref, "%s", s->message_id);
+	if (strlen(ref) >= sizeof ref - 1 || strchr(ref, ',')) {
+		snprintf(reason, rsz, "message_id too long or with a comma");
+		return -1;
+	}
+
+	c = get_cluster(g, s->cluster_id);
+	if (g->o.load && s->created_ms - g->horizon < c->loaded_from) {
+		int64_t from = s->created_ms - g->horizon;
+
+		g->o.load(g, c->id, from, c->loaded_from, g->o.ctx);
+		c->loaded_from = from;
+	}
+	if (s->created_ms > g->watermark)
+		g->watermark = s->created_ms;
+	if (ht_get(&g->refs, ref))
+		return 1;
+	if (fire)
+		firing(g, c, s, ref);
+	else
+		resolved(g, c, s, ref);
+	if (++g->nfed % 4096 == 0)
+		sweep(g, g->watermark, false);
+	return 0;
+}
