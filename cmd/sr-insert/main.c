@@ -8,7 +8,7 @@
 #include "jobs.h"
 
 static const char *table, *reject_path, *replace_key;
-static bool append, ignore_unknown, dry_run, strict;
+static bool append, ignore_unknown, dry_run, strict, stream_load;
 static long batch_rows = 1000, batch_bytes = 4L << 20, retry_s = 120, njobs = 2;
 
 struct state {
@@ -25,6 +25,13 @@ struct state {
 	struct jobs *jobs;	/* parallel loader, when --jobs > 1 */
 	unsigned long long jobs_stored;
 	unsigned long jobs_batches;
+	/* --stream-load: the batch being built, as a JSON array */
+	srw_stream_load_cfg sl;
+	srw_buf sl_body;
+	size_t *sl_off, sl_n, sl_cap;
+	long *sl_lineno;
+	unsigned long long sl_stored;
+	unsigned long sl_batches;
 	const char *file;
 };
 
@@ -35,7 +42,7 @@ usage(void)
 	    "usage: sr-insert -t DB.TABLE [--batch N] [--batch-bytes N] [--append]\n"
 	    "                 [--replace-key COL[,COL]] [--ignore-unknown] [--reject FILE]\n"
 	    "                 [--strict] [--dry-run] [--retry-for SECONDS] [--jobs N]\n"
-	    "                 [--progress] [-v] [FILE ...]\n");
+	    "                 [--stream-load] [--progress] [-v] [FILE ...]\n");
 	exit(SRW_EX_USAGE);
 }
 
@@ -142,6 +149,78 @@ give_up(struct state *st)
 	srw_ins_drop_pending(st->ins);
 }
 
+/* Sends the Stream Load batch; rows StarRocks refuses go through the INSERT
+ * path, which isolates the bad ones with their reasons. */
+static void
+sl_flush(struct state *st)
+{
+	srw_stream_load_result res;
+	char reason[512];
+	size_t i;
+	int rc;
+
+	if (st->sl_n == 0 || st->unavailable)
+		return;
+	srw_buf_addc(&st->sl_body, ']');
+	rc = srw_stream_load(&st->sl, st->sl_body.s, st->sl_body.len, &res);
+	if (rc == 0) {
+		st->sl_stored += st->sl_n;
+		st->sl_batches++;
+		srw_info("stream load %s: %s%s, %lld rows", res.label, res.status,
+		    res.already ? " (loaded before)" : "", res.loaded);
+	} else if (rc == 1) {
+		srw_warn("stream load %s refused %lld rows (%s); isolating them with INSERTs",
+		    res.label, res.filtered, res.message);
+		for (i = 0; i < st->sl_n; i++) {
+			const char *line = st->sl_body.s + st->sl_off[i];
+			size_t len = st->sl_off[i + 1] - st->sl_off[i] - 1;
+			srw_line ln = { .text = line, .len = len, .lineno = st->sl_lineno[i],
+				.file = st->file };
+			srw_val *row = srw_val_parse(line, len);
+			int r = row ? srw_ins_add(st->ins, row, line, len, reason, sizeof reason) : -1;
+
+			srw_val_free(row);
+			if (r == -1)
+				srw_ndjson_reject(&ln, "%s", reason);
+			else if (r == -2 || (srw_ins_full(st->ins) && srw_ins_flush(st->ins) != 0))
+				give_up(st);
+		}
+		if (!st->unavailable && srw_ins_flush(st->ins) != 0)
+			give_up(st);
+	} else {
+		srw_warn("stream load %s failed: %s %s", res.label, res.status, res.message);
+		st->unavailable = true;
+		for (i = 0; i < st->sl_n && st->reject; i++) {
+			fwrite(st->sl_body.s + st->sl_off[i], 1,
+			    st->sl_off[i + 1] - st->sl_off[i] - 1, st->reject);
+			fputc('\n', st->reject);
+		}
+		st->rejected += st->sl_n;
+	}
+	srw_buf_reset(&st->sl_body);
+	st->sl_n = 0;
+}
+
+static int
+sl_row(struct state *st, const srw_line *ln)
+{
+	if (st->sl_n + 1 >= st->sl_cap) {
+		st->sl_cap = st->sl_cap ? 2 * st->sl_cap : 1024;
+		st->sl_off = srw_xrealloc(st->sl_off, (st->sl_cap + 1) * sizeof *st->sl_off);
+		st->sl_lineno = srw_xrealloc(st->sl_lineno, st->sl_cap * sizeof *st->sl_lineno);
+	}
+	st->file = ln->file;
+	srw_buf_addc(&st->sl_body, st->sl_n ? ',' : '[');
+	st->sl_off[st->sl_n] = st->sl_body.len;
+	st->sl_lineno[st->sl_n] = ln->lineno;
+	srw_buf_add(&st->sl_body, ln->text, ln->len);
+	st->sl_n++;
+	st->sl_off[st->sl_n] = st->sl_body.len + 1;	/* past the ',' or ']' to come */
+	if (st->sl_n >= (size_t)batch_rows || st->sl_body.len >= (size_t)batch_bytes)
+		sl_flush(st);
+	return st->unavailable ? SRW_NDJSON_STOP : 0;
+}
+
 static int
 on_row(srw_val *row, const srw_line *ln, void *ctx)
 {
@@ -149,6 +228,8 @@ on_row(srw_val *row, const srw_line *ln, void *ctx)
 	char reason[512];
 	int rc;
 
+	if (stream_load)
+		return sl_row(st, ln);
 	if (st->jobs) {
 		st->file = ln->file;
 		if (jobs_add(st->jobs, row, ln) != 0)
@@ -229,6 +310,7 @@ main(int argc, char *argv[])
 		{ "retry-for", required_argument, NULL, 'R' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "stream-load", no_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -257,6 +339,7 @@ main(int argc, char *argv[])
 		case 'R': retry_s = atol(optarg); break;
 		case 'p': srw_progress_force(true); break;
 		case 'j': njobs = atol(optarg); break;
+		case 'S': stream_load = true; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
 		default: usage();
 		}
@@ -303,7 +386,25 @@ main(int argc, char *argv[])
 	st.ins = srw_ins_new(st.db, st.t, &io);
 	/* --replace-key deletes before inserts and --dry-run prints in order:
 	 * both stay on one connection */
-	if (njobs > 1 && !replace_key && !dry_run &&
+	if (stream_load) {
+		static char fe[512];
+		const char *dot = strchr(table, '.');
+		static char dbname[130];
+
+		snprintf(fe, sizeof fe, "http://%s:8030", srw_env("STARROCKS_HOST", "127.0.0.1"));
+		snprintf(dbname, sizeof dbname, "%.*s", (int)(dot - table), table);
+		st.sl.base_url = srw_env("STARROCKS_HTTP_URL", fe);
+		st.sl.user = srw_env("STARROCKS_USER", "root");
+		st.sl.password = srw_env("STARROCKS_PASSWORD", "");
+		st.sl.db = dbname;
+		st.sl.table = dot + 1;
+		st.sl.retries = 5;
+		srw_buf_init(&st.sl_body);
+		if (replace_key || dry_run || append)
+			srw_die(SRW_EX_USAGE, "--stream-load does not combine with "
+			    "--replace-key, --dry-run or --append");
+	}
+	if (njobs > 1 && !replace_key && !dry_run && !stream_load &&
 	    !(st.jobs = jobs_start(st.t, &io, (int)njobs, on_job_reject, &st, err, sizeof err)))
 		srw_die(SRW_EX_UNAVAILABLE, "%s", err);
 
@@ -322,6 +423,8 @@ main(int argc, char *argv[])
 		}
 		st.jobs_stored = stored;
 		st.jobs_batches = batches;
+	} else if (stream_load) {
+		sl_flush(&st);
 	} else if (!st.unavailable && srw_ins_flush(st.ins) != 0) {
 		give_up(&st);
 	}
@@ -329,11 +432,11 @@ main(int argc, char *argv[])
 	secs = (double)(srw_now_ms() - t0) / 1000.0;
 
 	st.rejected += (unsigned long long)srw_ndjson_reject_count();
-	unsigned long long stored = srw_ins_stored(st.ins) + st.jobs_stored;
+	unsigned long long stored = srw_ins_stored(st.ins) + st.jobs_stored + st.sl_stored;
 	fprintf(stderr, "%s: %ld rows read, %llu stored, %llu rejected, %lu batches, "
 	    "%.2f s (%.0f rows/s)%s\n", srw_progname(),
 	    srw_ndjson_read_count(), stored, st.rejected,
-	    srw_ins_batches(st.ins) + st.jobs_batches, secs,
+	    srw_ins_batches(st.ins) + st.jobs_batches + st.sl_batches, secs,
 	    secs > 0 ? (double)stored / secs : 0.0, dry_run ? " (dry run)" : "");
 
 	status = st.unavailable ? SRW_EX_UNAVAILABLE : st.rejected ? SRW_EX_REJECTED : 0;
@@ -345,6 +448,9 @@ main(int argc, char *argv[])
 	srw_strv_free(st.keys);
 	srw_ins_free(st.ins);
 	jobs_free(st.jobs);
+	srw_buf_free(&st.sl_body);
+	free(st.sl_off);
+	free(st.sl_lineno);
 	srw_table_free(st.t);
 	srw_db_close(st.db);
 	return srw_finish(status);
