@@ -143,26 +143,43 @@ rc_status_firing(const char *s)
 	return strcasecmp(s, "firing") == 0;
 }
 
+
 static void *
 mk_alert(const char *key, void *arg)
 {
+	struct rc_day *d = arg;
 	struct rc_alert *a = srw_xcalloc(1, sizeof *a);
 
-	a->name = (char *)key;	/* owned by the map entry */
+	a->name = key;	/* owned by the map entry */
 	a->first_fired = a->last_fired = -1;
 	a->median_ms = -1;
 	a->prev_fired = -1;
+	if (d->nav == d->capav) {
+		d->capav = d->capav ? d->capav * 2 : 16;
+		d->av = srw_xrealloc(d->av, d->capav * sizeof *d->av);
+	}
+	a->idx = (uint32_t)d->nav;
+	d->av[d->nav++] = a;
 	return a;
 }
 
-static void *
-mk_cluster(const char *key, void *arg)
+/* The index of a cluster, interned once for all days. */
+static uint32_t
+cluster_index(struct rc_state *st, const char *key, const char *name)
 {
-	struct rc_cluster *c = srw_xcalloc(1, sizeof *c);
+	struct rc_ent *e = rc_map_put(&st->clusters, key, NULL, NULL);
 
-	c->id = (char *)key;
-	c->name = srw_xstrdup(arg ? arg : "");
-	return c;
+	if (!e->val) {
+		if (st->ncl == st->capcl) {
+			st->capcl = st->capcl ? st->capcl * 2 : 64;
+			st->clid = srw_xrealloc(st->clid, st->capcl * sizeof *st->clid);
+			st->clname = srw_xrealloc(st->clname, st->capcl * sizeof *st->clname);
+		}
+		st->clid[st->ncl] = e->key;
+		st->clname[st->ncl] = srw_xstrdup(name);
+		e->val = (void *)(uintptr_t)++st->ncl;
+	}
+	return (uint32_t)((uintptr_t)e->val - 1);
 }
 
 bool
@@ -185,31 +202,30 @@ rc_add(struct rc_state *st, const srw_section *s, const char **why)
 {
 	struct rc_day *d;
 	struct rc_alert *a;
-	struct rc_cluster *c;
+	struct rc_ev *ev;
 	const char *ckey;
 	bool firing;
-	int64_t z;
 
 	if (!rc_check(s, why))
 		return -1;
 	firing = rc_status_firing(s->alert_status);
-	z = rc_day_of(s->created_ms);
-	d = rc_day_get(st, z, !st->filter);
+	d = rc_day_get(st, rc_day_of(s->created_ms), !st->filter);
 	if (!d)
 		return 1;
 	d->known = true;
 	d->sections++;
-	a = rc_map_put(&d->alerts, s->alert_name, mk_alert, NULL)->val;
+	a = rc_map_put(&d->alerts, s->alert_name, mk_alert, d)->val;
 	ckey = *s->cluster_id ? s->cluster_id : *s->cluster_name ? s->cluster_name : "(none)";
-	c = rc_map_put(&a->clusters, ckey, mk_cluster, s->cluster_name)->val;
-	rc_map_put(&d->clusters, ckey, NULL, NULL);
 	if (*s->region)
 		rc_map_put(&a->regions, s->region, NULL, NULL);
-	if (c->nev == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 4;
-		c->ev = srw_xrealloc(c->ev, c->cap * sizeof *c->ev);
+	if (d->nev == d->capev) {
+		d->capev = d->capev ? d->capev * 2 : 256;
+		d->ev = srw_xrealloc(d->ev, d->capev * sizeof *d->ev);
 	}
-	c->ev[c->nev++] = (s->created_ms << 1) | !firing;
+	ev = &d->ev[d->nev++];
+	ev->alert = a->idx;
+	ev->cluster = cluster_index(st, ckey, s->cluster_name);
+	ev->tv = (s->created_ms << 1) | !firing;
 	if (firing) {
 		int h = (int)((s->created_ms - d->start) / HOUR_MS);
 
@@ -237,15 +253,38 @@ cmp_i64(const void *x, const void *y)
 }
 
 static int
+cmp_ev(const void *x, const void *y)
+{
+	const struct rc_ev *a = x, *b = y;
+
+	if (a->alert != b->alert)
+		return a->alert < b->alert ? -1 : 1;
+	if (a->cluster != b->cluster)
+		return a->cluster < b->cluster ? -1 : 1;
+	return (a->tv > b->tv) - (a->tv < b->tv);
+}
+
+static int
 cmp_str(const void *x, const void *y)
 {
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-static int
-cmp_cluster(const void *x, const void *y)
+/* Sorts ids and names together, by id. */
+static void
+sort_clusters(struct rc_alert *a)
 {
-	return strcmp((*(struct rc_cluster *const *)x)->id, (*(struct rc_cluster *const *)y)->id);
+	struct pair { const char *id, *name; } *p = srw_xcalloc(a->ncl + 1, sizeof *p);
+	size_t k;
+
+	for (k = 0; k < a->ncl; k++)
+		p[k] = (struct pair){ a->clid[k], a->clname[k] };
+	qsort(p, a->ncl, sizeof *p, cmp_str);
+	for (k = 0; k < a->ncl; k++) {
+		a->clid[k] = p[k].id;
+		a->clname[k] = p[k].name;
+	}
+	free(p);
 }
 
 static int
@@ -261,81 +300,104 @@ cmp_alert(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
+struct durs {
+	int64_t *v;
+	size_t n, cap;
+};
+
 /*
- * One cluster's events in time order.  An episode starts at the first
- * Firing after a Resolved (or the day's first Firing); repeated Firing
- * notifications while it fires belong to it.  A re-fire is a Firing after a
- * Resolved that itself followed a Firing that day: fired -> resolved -> fired.
+ * One cluster's events of one alert, in time order.  An episode starts at
+ * the first Firing after a Resolved (or the day's first Firing); repeated
+ * Firing notifications while it fires belong to it.  A re-fire is a Firing
+ * after a Resolved that itself followed a Firing that day: fired -> resolved
+ * -> fired.  Returns the re-fires.
  */
-static void
-walk(struct rc_cluster *c, int64_t **dur, size_t *ndur, size_t *capdur)
+static long
+walk(const struct rc_ev *ev, size_t n, struct durs *dur)
 {
 	enum { NONE, FIRING, RESOLVED } state = NONE;
 	int64_t start = 0;
 	bool fired = false;
+	long refires = 0;
 	size_t i;
 
-	qsort(c->ev, c->nev, sizeof *c->ev, cmp_i64);
-	c->refires = 0;
-	for (i = 0; i < c->nev; i++) {
-		int64_t t = c->ev[i] >> 1;
+	for (i = 0; i < n; i++) {
+		int64_t t = ev[i].tv >> 1;
 
-		if (!(c->ev[i] & 1)) {
+		if (!(ev[i].tv & 1)) {
 			if (state == RESOLVED && fired)
-				c->refires++;
+				refires++;
 			if (state != FIRING)
 				start = t;
 			state = FIRING;
 			fired = true;
 		} else {
 			if (state == FIRING) {
-				if (*ndur == *capdur) {
-					*capdur = *capdur ? *capdur * 2 : 16;
-					*dur = srw_xrealloc(*dur, *capdur * sizeof **dur);
+				if (dur->n == dur->cap) {
+					dur->cap = dur->cap ? dur->cap * 2 : 16;
+					dur->v = srw_xrealloc(dur->v, dur->cap * sizeof *dur->v);
 				}
-				(*dur)[(*ndur)++] = t - start;
+				dur->v[dur->n++] = t - start;
 			}
 			state = RESOLVED;
 		}
 	}
+	return refires;
+}
+
+/* Clusters, flapping and resolve times of one alert from its events (all
+ * of them, sorted by cluster and time). */
+static void
+derive_events(struct rc_state *st, struct rc_alert *a, const struct rc_ev *ev, size_t n)
+{
+	struct durs dur = { 0 };
+	size_t i, j, ncl = 0;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && ev[j].cluster == ev[i].cluster; j++)
+			;
+		ncl++;
+	}
+	a->clid = srw_xcalloc(ncl + 1, sizeof *a->clid);
+	a->clname = srw_xcalloc(ncl + 1, sizeof *a->clname);
+	a->flap = srw_xcalloc(ncl + 1, sizeof *a->flap);
+	for (i = 0; i < n; i = j) {
+		long r;
+
+		for (j = i; j < n && ev[j].cluster == ev[i].cluster; j++)
+			;
+		a->clid[a->ncl] = st->clid[ev[i].cluster];
+		a->clname[a->ncl++] = st->clname[ev[i].cluster];
+		r = walk(ev + i, j - i, &dur);
+		if (r > a->max_refires)
+			a->max_refires = r;
+		if (r >= st->o.flap_min)
+			a->flap[a->nflap++] = st->clid[ev[i].cluster];
+	}
+	sort_clusters(a);
+	qsort(a->flap, a->nflap, sizeof *a->flap, cmp_str);
+	a->npairs = (long)dur.n;
+	if (dur.n) {
+		qsort(dur.v, dur.n, sizeof *dur.v, cmp_i64);
+		a->median_ms = dur.n % 2 ? dur.v[dur.n / 2] :
+		    (dur.v[dur.n / 2 - 1] + dur.v[dur.n / 2]) / 2;
+	}
+	free(dur.v);
 }
 
 static void
 derive(struct rc_state *st, struct rc_day *d, struct rc_alert *a)
 {
 	struct rc_day *prev;
-	int64_t *dur = NULL;
-	size_t i, k, ndur = 0, capdur = 0;
+	size_t i, k;
 
 	a->type = srw_alert_type_find(a->name);
-	a->cl = srw_xcalloc(a->clusters.n + 1, sizeof *a->cl);
-	for (i = k = 0; i < a->clusters.cap; i++)
-		if (a->clusters.e[i].key)
-			a->cl[k++] = a->clusters.e[i].val;
-	a->ncl = k;
-	qsort(a->cl, a->ncl, sizeof *a->cl, cmp_cluster);
 	a->regv = srw_xcalloc(a->regions.n + 1, sizeof *a->regv);
 	for (i = k = 0; i < a->regions.cap; i++)
 		if (a->regions.e[i].key)
 			a->regv[k++] = a->regions.e[i].key;
 	a->nreg = k;
 	qsort(a->regv, a->nreg, sizeof *a->regv, cmp_str);
-
-	a->flap = srw_xcalloc(a->ncl + 1, sizeof *a->flap);
-	for (i = 0; i < a->ncl; i++) {
-		walk(a->cl[i], &dur, &ndur, &capdur);
-		if (a->cl[i]->refires > a->max_refires)
-			a->max_refires = a->cl[i]->refires;
-		if (a->cl[i]->refires >= st->o.flap_min)
-			a->flap[a->nflap++] = a->cl[i];
-	}
-	a->npairs = (long)ndur;
-	if (ndur) {
-		qsort(dur, ndur, sizeof *dur, cmp_i64);
-		a->median_ms = ndur % 2 ? dur[ndur / 2] :
-		    (dur[ndur / 2 - 1] + dur[ndur / 2]) / 2;
-	}
-	free(dur);
 
 	prev = rc_day_get(st, d->z - 7, false);
 	if (prev && prev->known) {
@@ -365,10 +427,35 @@ cmp_day(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* Events grouped by alert, then cluster, then time; the day's distinct
+ * clusters counted with a bitmap over the interned cluster indices. */
+static void
+finish_events(struct rc_state *st, struct rc_day *d)
+{
+	unsigned char *seen = srw_xcalloc(st->ncl / 8 + 1, 1);
+	size_t i, j;
+
+	qsort(d->ev, d->nev, sizeof *d->ev, cmp_ev);
+	for (i = 0; i < d->nev; i = j) {
+		for (j = i; j < d->nev && d->ev[j].alert == d->ev[i].alert; j++)
+			;
+		derive_events(st, d->av[d->ev[i].alert], d->ev + i, j - i);
+	}
+	for (i = 0; i < d->nev; i++) {
+		uint32_t c = d->ev[i].cluster;
+
+		if (!(seen[c / 8] & (1u << (c % 8)))) {
+			seen[c / 8] |= (unsigned char)(1u << (c % 8));
+			d->nclusters++;
+		}
+	}
+	free(seen);
+}
+
 void
 rc_finish(struct rc_state *st)
 {
-	size_t i, j, k;
+	size_t i, j;
 
 	qsort(st->days, st->ndays, sizeof *st->days, cmp_day);
 	st->last = 0;
@@ -377,12 +464,11 @@ rc_finish(struct rc_state *st)
 
 		if (!d->want)
 			continue;
-		d->sorted = srw_xcalloc(d->alerts.n + 1, sizeof *d->sorted);
-		for (j = k = 0; j < d->alerts.cap; j++)
-			if (d->alerts.e[j].key)
-				d->sorted[k++] = d->alerts.e[j].val;
-		d->nalerts = k;
-		for (j = 0; j < k; j++) {
+		finish_events(st, d);
+		d->sorted = srw_xcalloc(d->nav + 1, sizeof *d->sorted);
+		memcpy(d->sorted, d->av, d->nav * sizeof *d->sorted);
+		d->nalerts = d->nav;
+		for (j = 0; j < d->nalerts; j++) {
 			derive(st, d, d->sorted[j]);
 			if (!d->sorted[j]->type)
 				d->nunknown++;
@@ -392,23 +478,13 @@ rc_finish(struct rc_state *st)
 }
 
 static void
-free_cluster(void *p)
-{
-	struct rc_cluster *c = p;
-
-	free(c->name);
-	free(c->ev);
-	free(c);
-}
-
-static void
 free_alert(void *p)
 {
 	struct rc_alert *a = p;
 
-	rc_map_free(&a->clusters, free_cluster);
 	rc_map_free(&a->regions, NULL);
-	free(a->cl);
+	free(a->clid);
+	free(a->clname);
 	free(a->regv);
 	free(a->flap);
 	free(a);
@@ -421,11 +497,16 @@ rc_free(struct rc_state *st)
 
 	for (i = 0; i < st->ndays; i++) {
 		rc_map_free(&st->days[i]->alerts, free_alert);
-		rc_map_free(&st->days[i]->clusters, NULL);
+		free(st->days[i]->av);
+		free(st->days[i]->ev);
 		free(st->days[i]->sorted);
 		free(st->days[i]);
 	}
 	free(st->days);
-	st->days = NULL;
-	st->ndays = st->cap = 0;
+	for (i = 0; i < st->ncl; i++)
+		free(st->clname[i]);
+	free(st->clname);
+	free(st->clid);
+	rc_map_free(&st->clusters, NULL);
+	memset(st, 0, sizeof *st);
 }

@@ -15,25 +15,26 @@ struct rc_opts {
 	long top;		/* bars in the report's chart */
 };
 
-struct rc_cluster {
-	char *id, *name;
-	int64_t *ev;	/* (created_ms << 1) | resolved, sorted at finish */
-	size_t nev, cap;
-	long refires;
+/* One alert section as kept until the day is finished: 16 bytes. */
+struct rc_ev {
+	uint32_t alert;		/* index in the day's alert list */
+	uint32_t cluster;	/* index in the state's cluster list */
+	int64_t tv;		/* (created_ms << 1) | resolved */
 };
 
 struct rc_alert {
-	char *name;
+	const char *name;
+	uint32_t idx;
 	long fired, resolved;
 	int64_t first_fired, last_fired;	/* -1 if it never fired */
-	struct rc_map clusters;	/* key -> struct rc_cluster */
 	struct rc_map regions;	/* key -> NULL */
 	/* derived by rc_finish */
 	const srw_alert_type *type;	/* NULL: unknown name */
-	struct rc_cluster **cl;	/* sorted by id */
+	const char **clid, **clname;	/* affected clusters, sorted by id */
+	size_t ncl;
 	char **regv;		/* sorted */
-	size_t ncl, nreg;
-	struct rc_cluster **flap;	/* flapping clusters, sorted by id */
+	size_t nreg;
+	const char **flap;	/* ids of flapping clusters, sorted */
 	size_t nflap;
 	long max_refires;
 	long npairs;		/* fire -> resolve pairs seen */
@@ -53,7 +54,11 @@ struct rc_day {
 	long sections, fired, resolved;
 	long hist[25];		/* firings per hour since Pacific midnight */
 	struct rc_map alerts;	/* name -> struct rc_alert */
-	struct rc_map clusters;	/* every cluster of the day */
+	struct rc_alert **av;	/* by idx */
+	size_t nav, capav;
+	struct rc_ev *ev;
+	size_t nev, capev;
+	size_t nclusters;	/* distinct clusters of the day (rc_finish) */
 	struct rc_alert **sorted;	/* severity, fired desc, name */
 	size_t nalerts, nunknown;
 };
@@ -63,6 +68,10 @@ struct rc_state {
 	size_t ndays, cap, last;
 	bool filter;		/* only days marked want (and a week before) */
 	struct rc_opts o;
+	struct rc_map clusters;	/* cluster key -> index + 1 */
+	const char **clid;	/* by index: the map's key */
+	char **clname;
+	size_t ncl, capcl;
 };
 
 void *rc_map_get(const struct rc_map *m, const char *key);

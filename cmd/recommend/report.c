@@ -87,11 +87,11 @@ rc_write_ndjson(const struct rc_state *st, FILE *fp)
 			srw_jw_int(&b, "cluster_count", (int64_t)a->ncl);
 			srw_jw_arr(&b, "clusters");
 			for (k = 0; k < a->ncl; k++)
-				srw_jw_str(&b, NULL, a->cl[k]->id);
+				srw_jw_str(&b, NULL, a->clid[k]);
 			srw_jw_close(&b, ']');
 			srw_jw_arr(&b, "cluster_names");
 			for (k = 0; k < a->ncl; k++)
-				srw_jw_str(&b, NULL, a->cl[k]->name);
+				srw_jw_str(&b, NULL, a->clname[k]);
 			srw_jw_close(&b, ']');
 			srw_jw_arr(&b, "regions");
 			for (k = 0; k < a->nreg; k++)
@@ -102,7 +102,7 @@ rc_write_ndjson(const struct rc_state *st, FILE *fp)
 			srw_jw_bool(&b, "flapping", a->nflap > 0);
 			srw_jw_arr(&b, "flapping_clusters");
 			for (k = 0; k < a->nflap; k++)
-				srw_jw_str(&b, NULL, a->flap[k]->id);
+				srw_jw_str(&b, NULL, a->flap[k]);
 			srw_jw_close(&b, ']');
 			srw_jw_int(&b, "max_refires", a->max_refires);
 			if (a->median_ms >= 0)
@@ -192,7 +192,7 @@ headline(const struct rc_day *d, char *buf, size_t n)
 {
 	snprintf(buf, n, "%ld sections: %ld fired, %ld resolved; %zu alert names on %zu "
 	    "clusters; %ld noisy, %ld flapping, %zu unknown", d->sections, d->fired,
-	    d->resolved, d->nalerts, d->clusters.n, count_if(d, 0), count_if(d, 1),
+	    d->resolved, d->nalerts, d->nclusters, count_if(d, 0), count_if(d, 1),
 	    d->nunknown);
 }
 
@@ -230,7 +230,7 @@ cluster_list(const struct rc_alert *a, srw_buf *b, size_t max)
 
 	for (k = 0; k < a->ncl && k < max; k++)
 		srw_buf_printf(b, "%s%s", k ? ", " : "",
-		    *a->cl[k]->name ? a->cl[k]->name : a->cl[k]->id);
+		    *a->clname[k] ? a->clname[k] : a->clid[k]);
 	if (a->ncl > max)
 		srw_buf_printf(b, " (+%zu more)", a->ncl - max);
 }
