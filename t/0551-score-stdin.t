@@ -72,5 +72,8 @@ score --stdin --at "$AT" --reject "$T/rej" --format text "$T/bad.ndjson" > "$T/b
 is "$?" 1 "bad lines: exit 1"
 is "$(cat "$T/rej" | tr '\n' ,)" 'nope,{"cluster_id":"x"},' "--reject keeps the bad lines as read"
 ok "text table from a bundle" grep -q '^x  *-  Unknown  *A ' "$T/bad.txt"
-is "$(score --stdin --at "$AT" </dev/null | wc -c | tr -d ' ')" 0 "empty input: no rows"
+score --stdin --at "$AT" </dev/null > "$T/empty" 2>"$T/empty.err"
+is "$?/$(wc -c < "$T/empty" | tr -d ' ')" "0/0" "empty input: no rows, exit 0"
+score --stdin --at "$AT" --format text </dev/null > "$T/empty" 2>>"$T/empty.err"
+is "$?/$(wc -c < "$T/empty.err" | tr -d ' ')" "0/0" "empty input as text: exit 0, nothing on stderr"
 done_testing

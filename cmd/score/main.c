@@ -423,7 +423,8 @@ print_text(struct fleet *f, const char *hour)
 	size_t k, len;
 	long counts[4] = { 0 };
 
-	qsort(f->cl, f->n, sizeof *f->cl, by_worst);
+	if (f->n)
+		qsort(f->cl, f->n, sizeof *f->cl, by_worst);
 	for (k = 0; k < f->n; k++)
 		if ((len = strlen(f->cl[k].id)) > (size_t)w)
 			w = len > 40 ? 40 : (int)len;
@@ -651,7 +652,8 @@ main(int argc, char *argv[])
 		srw_score_compute(&f.cl[k].in, &f.cl[k].out);
 	srw_info("hour %s: %zu clusters scored at %s", hour, f.n, scored_at);
 
-	qsort(f.cl, f.n, sizeof *f.cl, by_id);
+	if (f.n)
+		qsort(f.cl, f.n, sizeof *f.cl, by_id);
 	if (do_write) {
 		int ws = write_db(db, &f, scored_at, hour);
 
