@@ -372,7 +372,10 @@ cmd_show(srw_db *db, int argc, char *argv[])
 	srw_buf_adds(&q, "SELECT `at`, field, from_status, to_status, who, note FROM "
 	    "ops.issue_events WHERE issue_id = ");
 	srw_db_quote(db, &q, col(res, row, "issue_id"), strlen(col(res, row, "issue_id")));
-	srw_buf_adds(&q, " ORDER BY `at`, field");
+	/* within a second, forward-only triage orders itself */
+	srw_buf_adds(&q, " ORDER BY `at`, CASE to_status WHEN 'Acknowledged' THEN 1 "
+	    "WHEN 'Investigating' THEN 2 WHEN 'Mitigating' THEN 3 WHEN 'Closed' THEN 4 "
+	    "ELSE 0 END, field");
 	r2 = query(db, q.s);
 	printf("\nevents:\n");
 	if (srw_res_nrows(r2))
