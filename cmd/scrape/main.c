@@ -88,7 +88,7 @@ has_suffix(const char *s, const char *sfx)
 
 /*
  * Point type of a sample: counters stay counters; a histogram's buckets are
- * "histogram" points with le taken out of the labels; the _sum and _count
+ * "histogram" points that carry le at the top level as well as a label; the _sum and _count
  * of summaries and histograms are counters; everything else is a gauge
  * (summary quantiles keep their quantile label).
  */
@@ -117,10 +117,8 @@ on_sample(const srw_prom_sample *s, void *ctx)
 	}
 	/* merge: scraped labels, then --label and instance over them */
 	for (i = 0; i < s->nlabels; i++) {
-		if (type == SRW_PT_HISTOGRAM && strcmp(s->labels[i].k, "le") == 0) {
-			le = s->labels[i].v;
-			continue;
-		}
+		if (type == SRW_PT_HISTOGRAM && strcmp(s->labels[i].k, "le") == 0)
+			le = s->labels[i].v;	/* stays a label too, as in Prometheus */
 		if (find_label(extra, nextra, s->labels[i].k) ||
 		    (own_instance && strcmp(s->labels[i].k, "instance") == 0))
 			continue;

@@ -5,9 +5,9 @@
 CREATE TABLE IF NOT EXISTS metrics.metrics_rollup (
   name        VARCHAR(128) NOT NULL,
   labels      VARCHAR(512) NOT NULL,
-  le          VARCHAR(32)  NOT NULL DEFAULT '',
   resolution  VARCHAR(8)   NOT NULL,
   ts          BIGINT       NOT NULL,
+  le          VARCHAR(32)  NULL,
   sum         DOUBLE       NULL,
   count       BIGINT       NOT NULL DEFAULT 0,
   min         DOUBLE       NULL,
@@ -15,6 +15,6 @@ CREATE TABLE IF NOT EXISTS metrics.metrics_rollup (
   counter     DOUBLE       NULL,
   first       DOUBLE       NULL,
   first_ts    BIGINT       NULL,
-  PRIMARY KEY (name, labels, le, resolution, ts),
+  PRIMARY KEY (name, labels, resolution, ts),
   KEY idx_res_ts (resolution, ts)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;

@@ -3,9 +3,9 @@
 CREATE TABLE IF NOT EXISTS metrics.metrics_rollup (
   name        VARCHAR(128) NOT NULL,
   labels      VARCHAR(512) NOT NULL,
-  le          VARCHAR(32)  NOT NULL DEFAULT "",
   resolution  VARCHAR(8)   NOT NULL,
   ts          BIGINT       NOT NULL,
+  le          VARCHAR(32)  NULL,
   sum         DOUBLE       NULL,
   count       BIGINT       NOT NULL DEFAULT "0",
   min         DOUBLE       NULL,
@@ -13,6 +13,6 @@ CREATE TABLE IF NOT EXISTS metrics.metrics_rollup (
   counter     DOUBLE       NULL,
   first       DOUBLE       NULL,
   first_ts    BIGINT       NULL
-) UNIQUE KEY (name, labels, le, resolution, ts)
+) UNIQUE KEY (name, labels, resolution, ts)
 DISTRIBUTED BY HASH (name, labels) BUCKETS 16
 PROPERTIES ("replication_num" = "3");
