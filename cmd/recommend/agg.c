@@ -435,7 +435,8 @@ finish_events(struct rc_state *st, struct rc_day *d)
 	unsigned char *seen = srw_xcalloc(st->ncl / 8 + 1, 1);
 	size_t i, j;
 
-	qsort(d->ev, d->nev, sizeof *d->ev, cmp_ev);
+	if (d->nev)
+		qsort(d->ev, d->nev, sizeof *d->ev, cmp_ev);
 	for (i = 0; i < d->nev; i = j) {
 		for (j = i; j < d->nev && d->ev[j].alert == d->ev[i].alert; j++)
 			;
@@ -457,7 +458,8 @@ rc_finish(struct rc_state *st)
 {
 	size_t i, j;
 
-	qsort(st->days, st->ndays, sizeof *st->days, cmp_day);
+	if (st->ndays)
+		qsort(st->days, st->ndays, sizeof *st->days, cmp_day);
 	st->last = 0;
 	for (i = 0; i < st->ndays; i++) {
 		struct rc_day *d = st->days[i];
@@ -466,7 +468,8 @@ rc_finish(struct rc_state *st)
 			continue;
 		finish_events(st, d);
 		d->sorted = srw_xcalloc(d->nav + 1, sizeof *d->sorted);
-		memcpy(d->sorted, d->av, d->nav * sizeof *d->sorted);
+		if (d->nav)
+			memcpy(d->sorted, d->av, d->nav * sizeof *d->sorted);
 		d->nalerts = d->nav;
 		for (j = 0; j < d->nalerts; j++) {
 			derive(st, d, d->sorted[j]);
