@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -295,15 +296,21 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r->code)
 		metrics_request(r->code, us);
 	if (!cf.quiet) {
-		char ts[32];
+		char ts[32], line[256];
+		int n;
 
 		srw_time_fmt_rfc3339(srw_now_ms(), ts);
-		/* one fprintf: lines of concurrent requests do not mix */
-		fprintf(stderr, "%s: %s %s %s %d alerts=%zu %.1fms%s\n", srw_progname(), ts,
-		    r->method, r->path, r->code, r->alerts, (double)us / 1000.0,
+		n = snprintf(line, sizeof line, "%s: %s %s %s %d alerts=%zu %.1fms%s\n",
+		    srw_progname(), ts, r->method, r->path, r->code, r->alerts,
+		    (double)us / 1000.0,
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
 		    toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " (timeout)" :
 		    " (connection closed)");
+		if (n >= (int)sizeof line)
+			line[(n = sizeof line - 1) - 1] = '\n';
+		/* one write: lines of concurrent requests do not mix */
+		if (write(2, line, (size_t)n) < 0)
+			(void)0;
 	}
 	srw_buf_free(&r->body);
 	srw_buf_free(&r->job.rows);

@@ -19,7 +19,7 @@
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv;
 static struct job *head, **tail = &head;
-static bool stopping;
+static bool stopping, started;
 static pthread_t thr;
 
 /* owned by the writer thread; db_ok and db_err are read by writer_health */
@@ -512,6 +512,10 @@ run(void *arg)
 		spool_count();
 		db_connect();
 	}
+	pthread_mutex_lock(&mu);
+	started = true;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
 	for (;;) {
 		pthread_mutex_lock(&mu);
 		if (!head && !stopping) {
@@ -552,6 +556,12 @@ writer_start(void)
 		errno = e;
 		srw_die(SRW_EX_SOFTWARE, "pthread_create:");
 	}
+	/* the first connection attempt (and spool replay) before serving, so
+	 * /healthz does not answer for a database not yet tried */
+	pthread_mutex_lock(&mu);
+	while (!started)
+		pthread_cond_wait(&cv, &mu);
+	pthread_mutex_unlock(&mu);
 }
 
 void
