@@ -203,7 +203,11 @@ key_value(const char *s, const char *e, const char **vs)
 			if (nk < sizeof key)
 				key[nk] = (char)tolower(ch);
 			nk++;
-		} else if (ch != ' ' && ch != '_' && ch != '-' && ch != '\t') {
+		} else if (ch == '_' || ch == '-') {
+			continue;
+		} else if ((k = space_at(p, e))) {
+			p += k - 1;
+		} else {
 			break;
 		}
 	}
