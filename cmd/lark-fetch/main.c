@@ -114,7 +114,8 @@ print_items(struct fetch *f)
 {
 	size_t i, j, out = 0;
 
-	qsort(f->v, f->n, sizeof *f->v, item_cmp);
+	if (f->n > 1)
+		qsort(f->v, f->n, sizeof *f->v, item_cmp);
 	for (i = 0; i < f->n; i++) {
 		const char *id = srw_json_str(f->v[i].j, "message_id");
 		bool dup = false;
