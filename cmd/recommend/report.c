@@ -514,7 +514,7 @@ rc_write_html(const struct rc_state *st, FILE *fp)
 	    "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\n"
 	    "table{border-collapse:collapse;margin:1em 0}\n"
 	    "th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\n"
-	    "td.n{text-align:right}\n"
+	    "td.n{text-align:right}td.advice{min-width:28em}\n"
 	    ".Critical{color:#c0392b;font-weight:bold}.Warning{color:#e67e22}"
 	    ".Info{color:#2980b9}.Unknown{color:#7f8c8d}\n"
 	    ".noisy{background:#fdf2e9}\nsvg text{font-size:12px}svg text.small{font-size:10px}\n"
