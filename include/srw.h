@@ -868,6 +868,10 @@ void srw_pq_use(srw_pq *pq, int id);	/* a rule uses node id as its root */
 unsigned long srw_pq_computed(const srw_pq *pq);
 
 /* ---- lib/rules.c: Prometheus rule files (and numbat kinds) over libyaml */
+/* numbat's kinds: heartbeat (per host/service presence made by the first
+ * heartbeat event, ended by a graceful shutdown), presence_required (alert
+ * when a metric goes quiet for timeout), absence_required (alert when it
+ * shows up), outlier (compiled to PromQL: z-score or MAD over window). */
 enum srw_rule_kind { SRW_RULE_ALERT, SRW_RULE_RECORD, SRW_RULE_HEARTBEAT,
 	SRW_RULE_ABSENCE, SRW_RULE_PRESENCE, SRW_RULE_OUTLIER };
 typedef struct srw_rule {
@@ -886,6 +890,7 @@ typedef struct srw_rule {
 	char *method;		/* outlier: "zscore" or "mad" */
 	double threshold;
 	int node;		/* compiled expression (srw_pq id), -1 none */
+	void *user;		/* the tool's per-rule state */
 } srw_rule;
 typedef struct srw_rule_group {
 	char *name;

@@ -1,0 +1,331 @@
+/* db.c - rules kept in ops.alert_rules: loaded by `evaluate --db` (and
+ * polled, so a running evaluate picks up changes within one interval), and
+ * managed with `evaluate rule add|rm|list`. */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "srw.h"
+#include "evaluate.h"
+
+#define COLS "rule_name, group_name, kind, expr, for_duration, keep_firing_for, " \
+	"labels, annotations"
+
+static srw_db *
+open_db(void)
+{
+	char err[512];
+	srw_db *db = srw_db_open(2, err, sizeof err);
+
+	if (!db)
+		srw_die(SRW_EX_UNAVAILABLE, "database: %s", err);
+	return db;
+}
+
+void
+ev_db_open(struct ev *e)
+{
+	e->db = open_db();
+}
+
+static srw_res *
+query_rules(struct ev *e)
+{
+	return srw_db_query_retry(e->db, "SELECT " COLS " FROM ops.alert_rules "
+	    "ORDER BY group_name, rule_name", 3);
+}
+
+/* A JSON object of strings -> name, value vector. */
+static int
+json_map(const char *s, char ***out, size_t *n, char *err, size_t errsz)
+{
+	json_t *j;
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!s || !*s)
+		return 0;
+	if (!(j = srw_json_loadb(s, strlen(s), err, errsz)))
+		return -1;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		snprintf(err, errsz, "not a JSON object");
+		return -1;
+	}
+	*out = srw_xcalloc(2 * json_object_size(j) + 1, sizeof **out);
+	json_object_foreach(j, k, v) {
+		if (!json_is_string(v)) {
+			json_decref(j);
+			snprintf(err, errsz, "value of %s is not a string", k);
+			return -1;
+		}
+		(*out)[i++] = srw_xstrdup(k);
+		(*out)[i++] = srw_xstrdup(json_string_value(v));
+	}
+	*n = i / 2;
+	json_decref(j);
+	return 0;
+}
+
+static char *
+rows_sig(srw_res *r, char *out)
+{
+	srw_buf b;
+	char **row;
+	unsigned long *lens;
+	unsigned i;
+
+	srw_buf_init(&b);
+	while ((row = srw_res_next(r, &lens))) {
+		for (i = 0; i < srw_res_ncols(r); i++) {
+			if (row[i])
+				srw_buf_add(&b, row[i], lens[i]);
+			srw_buf_addc(&b, '\x1f');
+		}
+		srw_buf_addc(&b, '\x1e');
+	}
+	srw_sha256_hex(b.s ? b.s : "", b.len, out);
+	srw_buf_free(&b);
+	return out;
+}
+
+int
+ev_db_load(struct ev *e, srw_ruleset *rs, int64_t dflt, char *err, size_t errsz)
+{
+	srw_res *r = query_rules(e);
+	char **row, e2[256];
+	srw_rule_group *g = NULL;
+	int line = 0;
+
+	if (!r) {
+		snprintf(err, errsz, "ops.alert_rules: %s", srw_db_error(e->db));
+		return -1;
+	}
+	rows_sig(r, e->db_sig);
+	srw_res_free(r);
+	if (!(r = query_rules(e))) {
+		snprintf(err, errsz, "ops.alert_rules: %s", srw_db_error(e->db));
+		return -1;
+	}
+	while ((row = srw_res_next(r, NULL))) {
+		srw_rule *ru;
+		size_t i;
+
+		line++;
+		if (!g || strcmp(g->name, row[1]) != 0) {
+			g = NULL;
+			for (i = 0; i < rs->ngroups; i++)
+				if (strcmp(rs->groups[i].name, row[1]) == 0)
+					g = &rs->groups[i];
+			if (!g)
+				g = srw_ruleset_add_group(rs, row[1], dflt);
+		}
+		ru = srw_group_add_rule(g);
+		ru->kind = row[2] && strcmp(row[2], "record") == 0 ? SRW_RULE_RECORD : SRW_RULE_ALERT;
+		ru->name = srw_xstrdup(row[0]);
+		ru->expr = srw_xstrdup(row[3] ? row[3] : "");
+		ru->file = srw_xstrdup("ops.alert_rules");
+		ru->line = line;
+		if ((ru->for_ms = srw_parse_duration_ms(row[4] ? row[4] : "0")) < 0 ||
+		    (ru->keep_firing_for_ms = srw_parse_duration_ms(row[5] ? row[5] : "0")) < 0 ||
+		    json_map(row[6], &ru->label_kv, &ru->nlabels, e2, sizeof e2) < 0 ||
+		    json_map(row[7], &ru->annot_kv, &ru->nannots, e2, sizeof e2) < 0) {
+			snprintf(err, errsz, "ops.alert_rules: rule %s: bad for, keep_firing_for, "
+			    "labels or annotations", row[0]);
+			srw_res_free(r);
+			return -1;
+		}
+	}
+	srw_res_free(r);
+	return 0;
+}
+
+bool
+ev_db_changed(struct ev *e)
+{
+	srw_res *r = query_rules(e);
+	char sig[65];
+
+	if (!r) {
+		srw_warn("ops.alert_rules: %s (keeping the rules in force)", srw_db_error(e->db));
+		return false;
+	}
+	rows_sig(r, sig);
+	srw_res_free(r);
+	return strcmp(sig, e->db_sig) != 0;
+}
+
+/* ---- evaluate rule add|rm|list ------------------------------------------ */
+
+static void
+rule_usage(void)
+{
+	fprintf(stderr,
+	    "usage: evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
+	    "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
+	    "       evaluate rule rm NAME\n"
+	    "       evaluate rule list\n");
+	exit(SRW_EX_USAGE);
+}
+
+static void
+add_kv(json_t *obj, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *k;
+
+	if (!eq || eq == arg)
+		srw_die(SRW_EX_USAGE, "expected K=V, got \"%s\"", arg);
+	k = srw_xstrndup(arg, eq - arg);
+	json_object_set_new(obj, k, json_string(eq + 1));
+	free(k);
+}
+
+static int
+rule_add(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "expr", required_argument, NULL, 'e' },
+		{ "for", required_argument, NULL, 'f' },
+		{ "keep-firing-for", required_argument, NULL, 'k' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "annotation", required_argument, NULL, 'a' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "record", no_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *expr = NULL, *forv = "0s", *kff = "0s", *group = "db", *name;
+	json_t *labels = json_object(), *annots = json_object(), *row;
+	bool rec = false;
+	char err[1024], now[20];
+	int c;
+	srw_ruleset rs = { 0 };
+	srw_rule_group *g;
+	srw_rule *r;
+	srw_pq *pq;
+	srw_db *db;
+	srw_table *t;
+	srw_ins *ins;
+	srw_ins_opts io = { 0 };
+	char *ls, *as;
+
+	if (argc < 2)
+		rule_usage();
+	name = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "e:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e': expr = optarg; break;
+		case 'f': forv = optarg; break;
+		case 'k': kff = optarg; break;
+		case 'l': add_kv(labels, optarg); break;
+		case 'a': add_kv(annots, optarg); break;
+		case 'g': group = optarg; break;
+		case 'R': rec = true; break;
+		default: rule_usage();
+		}
+	}
+	if (!expr || optind != argc)
+		rule_usage();
+	/* refuse what would not load: the same checks as a rule file */
+	g = srw_ruleset_add_group(&rs, group, 60000);
+	r = srw_group_add_rule(g);
+	r->kind = rec ? SRW_RULE_RECORD : SRW_RULE_ALERT;
+	r->name = srw_xstrdup(name);
+	r->expr = srw_xstrdup(expr);
+	r->file = srw_xstrdup("rule add");
+	r->line = 1;
+	if ((r->for_ms = srw_parse_duration_ms(forv)) < 0)
+		srw_die(SRW_EX_USAGE, "bad --for: %s", forv);
+	if ((r->keep_firing_for_ms = srw_parse_duration_ms(kff)) < 0)
+		srw_die(SRW_EX_USAGE, "bad --keep-firing-for: %s", kff);
+	ls = srw_json_dumps(labels);
+	as = srw_json_dumps(annots);
+	json_map(ls, &r->label_kv, &r->nlabels, err, sizeof err);
+	json_map(as, &r->annot_kv, &r->nannots, err, sizeof err);
+	pq = srw_pq_new();
+	if (srw_rules_compile(&rs, pq, err, sizeof err) < 0) {
+		srw_warn("rule refused: %s", strstr(err, "rule ") ? strstr(err, "rule ") : err);
+		return SRW_EX_DATAERR;
+	}
+	srw_pq_free(pq);
+	srw_ruleset_free(&rs);
+
+	db = open_db();
+	if (!(t = srw_table_load(db, "ops.alert_rules", err, sizeof err)))
+		srw_die(SRW_EX_UNAVAILABLE, "%s", err);
+	row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "rule_name", name,
+	    "group_name", group, "kind", rec ? "record" : "alert", "expr", expr,
+	    "for_duration", forv, "keep_firing_for", kff, "labels", ls, "annotations", as,
+	    "updated_at", srw_time_fmt_sql(srw_now_ms(), now));
+	io.mode = SRW_INS_UPSERT;
+	ins = srw_ins_new(db, t, &io);
+	if (srw_ins_add_json(ins, row, err, sizeof err) != 0)
+		srw_die(SRW_EX_DATAERR, "rule refused: %s", err);
+	if (srw_ins_flush(ins) != 0 || srw_ins_refused(ins))
+		srw_die(SRW_EX_UNAVAILABLE, "storing the rule failed: %s", srw_db_error(db));
+	srw_ins_free(ins);
+	srw_table_free(t);
+	srw_db_close(db);
+	json_decref(row);
+	json_decref(labels);
+	json_decref(annots);
+	free(ls);
+	free(as);
+	return SRW_EX_OK;
+}
+
+int
+ev_rule_cmd(int argc, char *argv[])
+{
+	srw_db *db;
+	srw_buf q;
+
+	if (argc < 2)
+		rule_usage();
+	if (strcmp(argv[1], "add") == 0)
+		return rule_add(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rm") == 0) {
+		if (argc != 3)
+			rule_usage();
+		db = open_db();
+		srw_buf_init(&q);
+		srw_buf_adds(&q, "DELETE FROM ops.alert_rules WHERE rule_name = ");
+		srw_db_quote(db, &q, argv[2], strlen(argv[2]));
+		if (srw_db_exec_retry(db, q.s, q.len, 3) != 0)
+			srw_die(SRW_EX_UNAVAILABLE, "rule rm: %s", srw_db_error(db));
+		if (srw_db_affected(db) == 0) {
+			srw_warn("no rule named %s", argv[2]);
+			return SRW_EX_DATAERR;
+		}
+		srw_buf_free(&q);
+		srw_db_close(db);
+		return SRW_EX_OK;
+	}
+	if (strcmp(argv[1], "list") == 0) {
+		srw_res *r;
+		json_t *rows, *row;
+		size_t i;
+
+		if (argc != 2)
+			rule_usage();
+		db = open_db();
+		if (!(r = srw_db_query_retry(db, "SELECT " COLS ", DATE_FORMAT(updated_at, "
+		    "'%Y-%m-%d %H:%i:%s') AS updated_at FROM ops.alert_rules "
+		    "ORDER BY group_name, rule_name", 3)))
+			srw_die(SRW_EX_UNAVAILABLE, "rule list: %s", srw_db_error(db));
+		rows = srw_res_to_json(r);
+		json_array_foreach(rows, i, row)
+			srw_json_print(stdout, row);
+		json_decref(rows);
+		srw_res_free(r);
+		srw_db_close(db);
+		return SRW_EX_OK;
+	}
+	rule_usage();
+	return SRW_EX_USAGE;
+}

@@ -1,0 +1,72 @@
+/* evaluate.h - the parts of evaluate shared between its files. */
+
+typedef struct alert {
+	uint64_t fp;
+	char **kv;		/* labels: name, value, ... sorted by name */
+	size_t n;
+	char **ann;		/* annotations: name, value, ... */
+	size_t nann;
+	int state;		/* ST_* */
+	int64_t active_at, fired_at, resolved_at, keep_since, last_sent;
+	double value;
+	bool seen;		/* in this evaluation's result */
+} alert;
+
+enum { ST_PENDING, ST_FIRING, ST_INACTIVE };
+
+typedef struct rstate {
+	char *key;		/* group, rule name and expression: carried over reloads */
+	alert *a;
+	size_t n, cap;
+	/* heartbeat / presence / absence: what was seen, by series */
+	struct track *t;
+	size_t nt, capt;
+} rstate;
+
+typedef struct track {
+	uint64_t fp;
+	char **kv;		/* labels of the watched series (host, service, ...) */
+	size_t n;
+	int64_t last;		/* last sample's ts */
+	int64_t ttl;		/* the sample's own ttl, 0 none */
+	bool gone;		/* graceful shutdown: forget it */
+} track;
+
+struct ev {
+	srw_ruleset rs;
+	srw_pq *pq;
+	srw_store *store;
+	rstate **state;		/* per group, per rule */
+	int64_t *next;		/* next evaluation per group; INT64_MIN before the first point */
+	int64_t watermark;	/* largest event time seen */
+	int64_t started;	/* first event time */
+	uint64_t files_sig;
+	int64_t last_check, last_db_poll, db_poll_ms;
+	int64_t resend_ms;
+	long nrec;
+	unsigned long nticks;
+	srw_buf out, post;
+	size_t npost;
+	const char *post_url;
+	bool post_failed;
+	FILE *record;
+	pthread_mutex_t mu;
+	srw_point pt;
+	srw_rule **trk;		/* heartbeat/presence/absence rules: fed per point */
+	size_t ntrk;
+	srw_db *db;
+	char db_sig[65];
+};
+
+void ev_init(struct ev *e);
+int ev_input(struct ev *e, srw_val *rec, char *err, size_t errsz);
+void ev_advance(struct ev *e, int64_t ts, bool inclusive);
+void ev_flush(struct ev *e);
+void ev_bind_rules(struct ev *e);
+void ev_swap_rules(struct ev *e, srw_ruleset *rs, srw_pq *pq);
+
+/* db.c: ops.alert_rules */
+void ev_db_open(struct ev *e);
+int ev_db_load(struct ev *e, srw_ruleset *rs, int64_t dflt_interval, char *err, size_t errsz);
+bool ev_db_changed(struct ev *e);
+int ev_rule_cmd(int argc, char *argv[]);

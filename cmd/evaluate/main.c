@@ -1,0 +1,368 @@
+/* evaluate - Prometheus-style alerting and recording rules (and numbat's rule
+ * kinds) on a stream of metric points, on event time.  Alert events come out
+ * Alertmanager-shaped; recorded series come out as metric points. */
+#include <dirent.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "srw.h"
+#include "evaluate.h"
+
+static char **rule_paths;
+static size_t nrule_paths;
+static const char *adhoc_expr, *post_url, *record_path, *reject_path;
+static bool explain, live, strict, use_db;
+static int64_t dflt_interval = 60000, until_ms = -1, resend_ms = -1;
+
+static struct ev E;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: evaluate [-r FILE|DIR]... [-e EXPR] [--interval DUR] [--db] [--live]\n"
+	    "                [--until TIME] [--resend DUR] [--post URL] [--record FILE]\n"
+	    "                [--explain] [--strict] [--reject FILE] [-v] [FILE ...]\n"
+	    "       evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
+	    "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
+	    "       evaluate rule rm NAME\n"
+	    "       evaluate rule list\n");
+	exit(SRW_EX_USAGE);
+}
+
+/* ---- loading rules ----------------------------------------------------- */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The rule files named: files as given, directories' *.yml / *.yaml / *.rules
+ * in name order.  Also a signature of their mtimes and sizes. */
+static char **
+rule_files(size_t *n, uint64_t *sig)
+{
+	char **v = NULL;
+	size_t i, cap = 0;
+	struct stat sb;
+
+	*n = 0;
+	*sig = 1469598103934665603ULL;
+	for (i = 0; i < nrule_paths; i++) {
+		DIR *d;
+		struct dirent *de;
+		size_t first = *n;
+
+		if (stat(rule_paths[i], &sb) == 0 && S_ISDIR(sb.st_mode) && (d = opendir(rule_paths[i]))) {
+			while ((de = readdir(d))) {
+				size_t l = strlen(de->d_name);
+				srw_buf p;
+
+				if (de->d_name[0] == '.' || !((l > 4 && strcmp(de->d_name + l - 4, ".yml") == 0) ||
+				    (l > 5 && strcmp(de->d_name + l - 5, ".yaml") == 0) ||
+				    (l > 6 && strcmp(de->d_name + l - 6, ".rules") == 0)))
+					continue;
+				srw_buf_init(&p);
+				srw_buf_printf(&p, "%s/%s", rule_paths[i], de->d_name);
+				if (*n + 1 >= cap)
+					v = srw_xrealloc(v, (cap = cap * 2 + 8) * sizeof *v);
+				v[(*n)++] = p.s;
+			}
+			closedir(d);
+			qsort(v + first, *n - first, sizeof *v, cmp_str);
+		} else {
+			if (*n + 1 >= cap)
+				v = srw_xrealloc(v, (cap = cap * 2 + 8) * sizeof *v);
+			v[(*n)++] = srw_xstrdup(rule_paths[i]);
+		}
+	}
+	for (i = 0; i < *n; i++) {
+		if (stat(v[i], &sb) == 0) {
+			*sig = (*sig ^ (uint64_t)sb.st_mtim.tv_sec) * 1099511628211ULL;
+			*sig = (*sig ^ (uint64_t)sb.st_mtim.tv_nsec) * 1099511628211ULL;
+			*sig = (*sig ^ (uint64_t)sb.st_size) * 1099511628211ULL;
+		}
+		*sig = (*sig ^ strlen(v[i])) * 1099511628211ULL;
+	}
+	return v;
+}
+
+/* Loads everything into a fresh ruleset and program; on any error the
+ * reason is in err and nothing changes. */
+static int
+load_all(srw_ruleset *rs, srw_pq **pqp, uint64_t *sig, char *err, size_t errsz)
+{
+	size_t n, i;
+	char **files = rule_files(&n, sig);
+	srw_pq *pq;
+	int rc = 0;
+
+	memset(rs, 0, sizeof *rs);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = srw_rules_load_file(rs, files[i], dflt_interval, err, errsz);
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	if (rc == 0 && adhoc_expr) {
+		srw_rule_group *g = srw_ruleset_add_group(rs, "cmdline", dflt_interval);
+		srw_rule *r = srw_group_add_rule(g);
+
+		r->kind = SRW_RULE_ALERT;
+		r->name = srw_xstrdup("expr");
+		r->expr = srw_xstrdup(adhoc_expr);
+		r->file = srw_xstrdup("-e");
+		r->line = 1;
+	}
+	if (rc == 0 && use_db)
+		rc = ev_db_load(&E, rs, dflt_interval, err, errsz);
+	if (rc != 0) {
+		srw_ruleset_free(rs);
+		return -1;
+	}
+	pq = srw_pq_new();
+	if (srw_rules_compile(rs, pq, err, errsz) < 0) {
+		srw_pq_free(pq);
+		srw_ruleset_free(rs);
+		return -1;
+	}
+	*pqp = pq;
+	return 0;
+}
+
+/* SIGHUP, a changed file or changed database rules: a broken file is
+ * reported and the rules in force stay. */
+static void
+reload(void)
+{
+	srw_ruleset rs;
+	srw_pq *pq;
+	uint64_t sig;
+	char err[1024];
+
+	if (load_all(&rs, &pq, &sig, err, sizeof err) < 0) {
+		srw_warn("reload failed, keeping the previous rules: %s", err);
+		E.files_sig = sig;	/* do not retry until the file changes again */
+		return;
+	}
+	ev_swap_rules(&E, &rs, pq);
+	E.files_sig = sig;
+	srw_info("rules reloaded: %zu groups", E.rs.ngroups);
+}
+
+static volatile sig_atomic_t got_hup;
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
+}
+
+/* Called between records and on the live clock. */
+static void
+housekeeping(bool force)
+{
+	int64_t now = srw_now_ms();
+
+	if (got_hup) {
+		got_hup = 0;
+		reload();
+		return;
+	}
+	if (!force && now - E.last_check < 1000)
+		return;
+	E.last_check = now;
+	if (nrule_paths) {
+		size_t n, i;
+		uint64_t sig;
+		char **f = rule_files(&n, &sig);
+
+		for (i = 0; i < n; i++)
+			free(f[i]);
+		free(f);
+		if (sig != E.files_sig) {
+			srw_info("rule files changed");
+			reload();
+			return;
+		}
+	}
+	if (use_db && now - E.last_db_poll >= E.db_poll_ms) {
+		E.last_db_poll = now;
+		if (ev_db_changed(&E))
+			reload();
+	}
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+static int
+on_rec(srw_val *rec, const srw_line *ln, void *ctx)
+{
+	char err[256];
+	int rc;
+
+	(void)ctx;
+	if (live)
+		pthread_mutex_lock(&E.mu);
+	if ((++E.nrec & 1023) == 0 || got_hup)
+		housekeeping(false);
+	rc = ev_input(&E, rec, err, sizeof err);
+	if (live)
+		pthread_mutex_unlock(&E.mu);
+	if (rc < 0) {
+		srw_ndjson_reject(ln, "%s", err);
+		return SRW_NDJSON_REJECT;
+	}
+	return SRW_NDJSON_OK;
+}
+
+static void *
+ticker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		srw_sleep_ms(200);
+		pthread_mutex_lock(&E.mu);
+		housekeeping(false);
+		ev_advance(&E, srw_now_ms(), true);
+		ev_flush(&E);
+		pthread_mutex_unlock(&E.mu);
+	}
+	return NULL;
+}
+
+static void
+do_explain(void)
+{
+	srw_buf b;
+	size_t g, i, steps, shared, uses;
+	int nrules = 0;
+
+	srw_buf_init(&b);
+	for (g = 0; g < E.rs.ngroups; g++) {
+		for (i = 0; i < E.rs.groups[g].nrules; i++) {
+			srw_rule *r = &E.rs.groups[g].rules[i];
+
+			if (r->node < 0)
+				continue;
+			srw_buf_printf(&b, "%s %s (group %s): %s\n",
+			    r->kind == SRW_RULE_RECORD ? "record" : "alert", r->name,
+			    E.rs.groups[g].name, r->expr);
+			srw_pq_explain(E.pq, r->node, r->kind != SRW_RULE_RECORD, &b);
+			if (r->kind == SRW_RULE_RECORD)
+				srw_buf_printf(&b, "  record temp as %s\n", r->name);
+			nrules++;
+		}
+	}
+	srw_pq_stats(E.pq, &steps, &shared, &uses);
+	srw_buf_printf(&b, "%d rules: %zu steps, %zu shared; %zu step computations per "
+	    "evaluation instead of %zu\n", nrules, steps, shared, steps, uses);
+	fwrite(b.s ? b.s : "", 1, b.len, stdout);
+	srw_buf_free(&b);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "expr", required_argument, NULL, 'e' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "db", no_argument, NULL, 'D' },
+		{ "live", no_argument, NULL, 'L' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "resend", required_argument, NULL, 'R' },
+		{ "post", required_argument, NULL, 'P' },
+		{ "record", required_argument, NULL, 'o' },
+		{ "explain", no_argument, NULL, 'x' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "reject", required_argument, NULL, 'j' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	srw_ndjson_opts nopts = { 0 };
+	char err[1024];
+	int c, status;
+
+	srw_init("evaluate", argc, argv);
+	if (argc > 1 && strcmp(argv[1], "rule") == 0)
+		return srw_finish(ev_rule_cmd(argc - 1, argv + 1));
+	while ((c = getopt_long(argc, argv, "r:e:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			rule_paths = srw_xrealloc(rule_paths, (nrule_paths + 1) * sizeof *rule_paths);
+			rule_paths[nrule_paths++] = optarg;
+			break;
+		case 'e': adhoc_expr = optarg; break;
+		case 'i':
+			if ((dflt_interval = srw_parse_duration_ms(optarg)) <= 0)
+				srw_die(SRW_EX_USAGE, "bad --interval: %s", optarg);
+			break;
+		case 'D': use_db = true; break;
+		case 'L': live = true; break;
+		case 'U':
+			if (srw_time_parse(optarg, &until_ms) != 0)
+				srw_die(SRW_EX_USAGE, "bad --until: %s", optarg);
+			break;
+		case 'R':
+			if ((resend_ms = srw_parse_duration_ms(optarg)) < 0)
+				srw_die(SRW_EX_USAGE, "bad --resend: %s", optarg);
+			break;
+		case 'P': post_url = optarg; break;
+		case 'o': record_path = optarg; break;
+		case 'x': explain = true; break;
+		case 's': strict = true; break;
+		case 'j': reject_path = optarg; break;
+		case 'p': srw_progress_force(true); break;
+		case 'v': srw_set_verbose(srw_verbose() + 1); break;
+		default: usage();
+		}
+	}
+	if (!nrule_paths && !adhoc_expr && !use_db)
+		srw_die(SRW_EX_USAGE, "no rules: give -r FILE|DIR, -e EXPR or --db");
+	ev_init(&E);
+	E.resend_ms = resend_ms;
+	E.post_url = post_url;
+	if (use_db)
+		ev_db_open(&E);
+	if (record_path && !(E.record = fopen(record_path, "a")))
+		srw_die(SRW_EX_USAGE, "open %s:", record_path);
+	if (load_all(&E.rs, &E.pq, &E.files_sig, err, sizeof err) < 0)
+		srw_die(SRW_EX_DATAERR, "%s", err);
+	ev_bind_rules(&E);
+	if (explain) {
+		do_explain();
+		return srw_finish(SRW_EX_OK);
+	}
+	signal(SIGHUP, on_hup);
+	signal(SIGPIPE, SIG_IGN);
+	nopts.strict = strict;
+	nopts.reject_path = reject_path;
+	srw_ndjson_setup(&nopts);
+	if (live) {
+		pthread_t th;
+
+		pthread_create(&th, NULL, ticker, NULL);
+		pthread_detach(th);
+	}
+	srw_ndjson_files(argc - optind, argv + optind, on_rec, NULL);
+	if (live)
+		pthread_mutex_lock(&E.mu);
+	ev_advance(&E, until_ms > E.watermark ? until_ms : E.watermark, true);
+	ev_flush(&E);
+	status = E.post_failed ? SRW_EX_UNAVAILABLE :
+	    srw_ndjson_reject_count() ? SRW_EX_REJECTED : SRW_EX_OK;
+	if (E.record && fclose(E.record) != 0)
+		srw_die(SRW_EX_TEMPFAIL, "write %s:", record_path);
+	E.record = NULL;
+	return srw_finish(status);
+}
