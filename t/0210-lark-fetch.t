@@ -47,6 +47,16 @@ is "$(q '(r[0]["start_time"], r[0]["end_time"])')" "('$(pacific 2026 3 10 | cut 
 nok "the app secret never appears on stderr (even with -v -v)" grep -q s3cret "$T/err"
 nok "the tenant token never appears on stderr" grep -q t-fake "$T/err"
 
+# --- rate limit as a Lark code, proactive token refresh ---------------------
+start_fake --faults 429 --ratelimit-status 400 --expire 2
+lark-fetch 2026-03-10 >"$T/out" 2>"$T/err"
+is "$?" 0 "code 99991400 under HTTP 400: exit 0"
+json_same "code 99991400 under HTTP 400: all messages" "$T/out" "$FIX/lark/messages.ndjson"
+is "$(q '[x for x in r if x["status"]==400][0]["t"] + 0.95 <= [x for x in r if x["page_token"]=="tok_1" and x["status"]==200][0]["t"]')" \
+	True "code 99991400: waited x-ogw-ratelimit-reset before retrying"
+is "$(q 'len(t)')" 2 "a token near its expire is refreshed before use"
+is "$(q 'any(x["status"]==400 and x["page_token"]=="" for x in r)')" False "  (without being refused first)"
+
 # --- DST days -----------------------------------------------------------------
 start_fake --no-faults
 lark-fetch 2026-03-08 >"$T/out"
