@@ -82,7 +82,7 @@ cleanup_db() {
 	     OR alert_name = 'RtYesterdayProbe'"
 }
 cleanup_db
-ok "sample rows stored" sr-insert -t alerts.lark_alerts "$T/rows.ndjson"
+ok "sample rows stored" sh -c "sr-insert -t alerts.lark_alerts '$T/rows.ndjson' 2>/dev/null"
 
 recommend $D >"$T/out" 2>"$T/err"
 is "$?" 0 "recommend $D exits 0"
@@ -124,11 +124,11 @@ is "$(f FEGCCount fired_change)/$(f FEGCCount fired_change_pct)" 5/100 "change a
 is "$(f BeAliveAbnormal prev_week_fired)/$(f BeAliveAbnormal fired_change_pct)" 0/null \
 	"absent a week earlier: 0, no percentage"
 
-recommend --stdin $D <"$T/rows.ndjson" >"$T/stdin.out"
+recommend --stdin $D <"$T/rows.ndjson" >"$T/stdin.out" 2>/dev/null
 json_same "--stdin gives the same rows as the database" "$T/stdin.out" "$T/out"
 
 # storing: the daily pipeline's command, run again, replaces only that day
-store() { recommend "$@" | sr-insert -t alerts.alert_recommendations --replace-key date 2>>"$T/err"; }
+store() { recommend "$@" 2>>"$T/err" | sr-insert -t alerts.alert_recommendations --replace-key date 2>>"$T/err"; }
 count() { sql "SELECT COUNT(*) FROM alerts.alert_recommendations WHERE date = '$1'"; }
 ok "recommend | sr-insert --replace-key date" store $D
 is "$(count $D)" 9 "9 rows stored"
@@ -143,14 +143,14 @@ is "$(sql "SELECT COUNT(*) FROM alerts.alert_recommendations WHERE alert_name='S
 is "$(count 2026-03-11)" 1 "other days are left alone"
 
 # DST days
-recommend 2026-03-08 >"$T/dst"
+recommend 2026-03-08 >"$T/dst" 2>/dev/null
 is "$(field "$T/dst" CNAliveAbnormal fired)" 2 "23-hour day: 08:00 UTC to 07:00 UTC next day"
 ok "text report says the day has 23 hours" sh -c "recommend 2026-03-08 --format text | grep -q '23 h'"
-recommend 2026-11-01 >"$T/nov"
+recommend 2026-11-01 >"$T/nov" 2>/dev/null
 is "$(field "$T/nov" CNAliveAbnormal fired)" 1 "25-hour day includes 23:30 PST"
 ok "text report says the day has 25 hours" sh -c "recommend 2026-11-01 -f text | grep -q '25 h'"
 
-recommend 2026-03-08 $D >"$T/two"
+recommend 2026-03-08 $D >"$T/two" 2>/dev/null
 is "$(cut -c1-21 "$T/two" | sort -u | tr '\n' ' ')" '{"date":"2026-03-08", {"date":"2026-03-12", ' \
 	"several dates in one run"
 
@@ -161,7 +161,7 @@ d = datetime.datetime.now(tz).date() - datetime.timedelta(days=1)
 noon = datetime.datetime(d.year, d.month, d.day, 12, tzinfo=tz).astimezone(datetime.timezone.utc)
 print(d.isoformat(), noon.strftime("%Y-%m-%d %H:%M:%S"))')
 row probe-f "${y#* }" Firing RtYesterdayProbe c-z zulu us-west-2 | sr-insert -t alerts.lark_alerts 2>/dev/null
-recommend >"$T/yday"
+recommend >"$T/yday" 2>/dev/null
 is "$(field "$T/yday" RtYesterdayProbe date)" "\"${y%% *}\"" "default date is yesterday (Pacific)"
 sql "DELETE FROM alerts.lark_alerts WHERE message_id = 'rt_probe-f'"
 

@@ -49,10 +49,29 @@ ok "a week earlier not in the input is unknown" \
 	grep -q '"date":"2026-03-12","alert_name":"FEGCCount".*"prev_week_fired":null' "$T/all"
 
 good 1 "2026-03-12 15:00:00" c-a Firing FEGCCount >"$T/one"
-recommend --stdin --noisy-count 1 2026-03-12 <"$T/one" >"$T/o"
+recommend --stdin --noisy-count 1 2026-03-12 <"$T/one" >"$T/o" 2>/dev/null
 ok "--noisy-count sets the threshold" grep -q '"noisy":true,"noisy_reason":"fired 1 times (>= 1)"' "$T/o"
-recommend --stdin --noisy-clusters 1 2026-03-12 <"$T/one" >"$T/o"
+recommend --stdin --noisy-clusters 1 2026-03-12 <"$T/one" >"$T/o" 2>/dev/null
 ok "--noisy-clusters sets the threshold" grep -q '"noisy_reason":"on 1 clusters (>= 1)"' "$T/o"
+
+# flapping needs fired -> resolved -> fired: a day that opens with the
+# resolve of yesterday's firing does not count it; medians of an even count
+{
+	good a1 "2026-03-12 16:00:00" c-a Resolved FEGCCount
+	good a2 "2026-03-12 16:10:00" c-a Firing FEGCCount
+	good a3 "2026-03-12 16:20:00" c-a Resolved FEGCCount
+	good a4 "2026-03-12 16:30:00" c-a Firing FEGCCount
+	good a5 "2026-03-12 16:50:00" c-a Resolved FEGCCount
+	good a6 "2026-03-12 17:00:00" c-a Firing FEGCCount
+} >"$T/flap"
+recommend --stdin 2026-03-12 <"$T/flap" >"$T/o" 2>"$T/err"
+ok "resolved first: 2 re-fires, not flapping" grep -q '"flapping":false,"flapping_clusters":\[\],"max_refires":2,' "$T/o"
+ok "median of 10m and 20m is 15m" grep -q '"median_resolve_s":900,"resolve_pairs":2,' "$T/o"
+recommend --stdin --flap 2 2026-03-12 <"$T/flap" >"$T/o" 2>"$T/err"
+ok "--flap sets the threshold" grep -q '"flapping":true,"flapping_clusters":\["c-a"\]' "$T/o"
+good u1 "2026-03-12 16:00:00" c-a Firing NewAlertKind | recommend --stdin 2026-03-12 >/dev/null 2>"$T/err"
+ok "unknown names reported on stderr so the table can grow" \
+	grep -qx 'recommend: 2026-03-12: 1 sections, 1 alert names; not in the alert-type table: NewAlertKind' "$T/err"
 
 recommend --stdin 2026-02-30 </dev/null 2>/dev/null
 is "$?" 64 "bad date: usage (64)"
@@ -64,5 +83,5 @@ recommend --help 2>"$T/usage"
 is "$?" 64 "--help prints usage"
 ok "usage names the options" grep -q 'usage: recommend \[--stdin\]' "$T/usage"
 is "$(recommend --version)" "srwatch 0.1.0" "--version"
-is "$(recommend --stdin 2026-03-12 </dev/null | wc -c | tr -d ' ')" 0 "a quiet day: no rows"
+is "$(recommend --stdin 2026-03-12 </dev/null 2>/dev/null | wc -c | tr -d ' ')" 0 "a quiet day: no rows"
 done_testing

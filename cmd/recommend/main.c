@@ -160,6 +160,30 @@ load_db(struct rc_state *st)
 	return bad ? SRW_EX_REJECTED : SRW_EX_OK;
 }
 
+/* A line per day on stderr (the cron log), naming alert names the table
+ * does not know yet so it can grow. */
+static void
+summary(const struct rc_state *st)
+{
+	size_t i, j;
+
+	for (i = 0; i < st->ndays; i++) {
+		const struct rc_day *d = st->days[i];
+		srw_buf b;
+
+		if (!d->want)
+			continue;
+		srw_buf_init(&b);
+		for (j = 0; j < d->nalerts; j++)
+			if (!d->sorted[j]->type)
+				srw_buf_printf(&b, "%s%s", b.len ? ", " : "", d->sorted[j]->name);
+		fprintf(stderr, "%s: %s: %ld sections, %zu alert names%s%s\n", srw_progname(),
+		    d->date, d->sections, d->nalerts, b.len ? "; not in the alert-type table: " : "",
+		    b.len ? b.s : "");
+		srw_buf_free(&b);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -239,7 +263,7 @@ main(int argc, char *argv[])
 	rc_finish(&st);
 
 	switch (fmt) {
-	case F_NDJSON: rc_write_ndjson(&st, stdout); break;
+	case F_NDJSON: rc_write_ndjson(&st, stdout); summary(&st); break;
 	case F_TEXT: rc_write_text(&st, stdout); break;
 	case F_MARKDOWN: rc_write_markdown(&st, stdout); break;
 	case F_HTML: rc_write_html(&st, stdout); break;
