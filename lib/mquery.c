@@ -495,15 +495,18 @@ srw_mq_run(const srw_mquery *q, const srw_mq_source *src, json_t **plan_out,
 	}
 	lo = g0 - q->step;	/* one window back: a baseline for increase/rate */
 	srw_buf_init(&x.tmp);
-	for (ri = 0; ri < NRES; ri++)
-		if (resolutions[ri].ms <= q->step) {
-			x.res_ms = resolutions[ri].ms;
-			x.res_name = resolutions[ri].name;
-		}
-	if (x.res_ms && (src->db || src->rollup_path)) {
+	/* the coarsest resolution not coarser than the step that has rollups
+	 * in the range (finer ones are tried when a coarser one has none) */
+	for (ri = NRES; ri-- > 0 && (src->db || src->rollup_path); ) {
+		if (resolutions[ri].ms > q->step)
+			continue;
+		x.res_ms = resolutions[ri].ms;
+		x.res_name = resolutions[ri].name;
 		if ((src->db ? load_db(&x, src->db, true, lo, q->to, err, errsz) :
 		    load_file(&x, src->rollup_path, true, lo, q->to, err, errsz)) != 0)
 			goto done;
+		if (x.nr)
+			break;
 	}
 	/* rollup coverage of the range: first bucket to the end of the last */
 	for (i = 0; i < x.nr; i++) {
@@ -516,7 +519,10 @@ srw_mq_run(const srw_mquery *q, const srw_mq_source *src, json_t **plan_out,
 	for (k = 0; k < nwin; k++) {
 		int64_t ws = g0 + k * q->step, we = ws + q->step;
 
-		use_rollup[k] = x.nr && ws >= cs && we <= ce;
+		/* rate and increase compare with the window before: a rollup
+		 * window needs a rollup bucket before it */
+		use_rollup[k] = x.nr && we <= ce &&
+		    (q->fn == SRW_MQ_RATE || q->fn == SRW_MQ_INCREASE ? ws - q->step >= cs : ws >= cs);
 		if (!use_rollup[k]) {
 			if (ws < raw_lo)
 				raw_lo = ws;
