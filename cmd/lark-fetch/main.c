@@ -25,6 +25,7 @@ struct fetch {
 	const struct window *w;
 	struct item *v;
 	size_t n, cap, seen;
+	long pages0;		/* pages fetched before this window */
 	srw_lark *lark;
 };
 
@@ -87,8 +88,8 @@ on_item(json_t *it, void *ctx)
 	int64_t ms;
 
 	f->seen++;
-	srw_progress("%s: page %ld, %zu messages", f->w->label, srw_lark_pages(f->lark),
-	    f->seen);
+	srw_progress("%s: page %ld, %zu messages", f->w->label,
+	    srw_lark_pages(f->lark) - f->pages0, f->seen);
 	if (!id || !ct || !*ct || (ms = strtoll(ct, &end, 10), *end)) {
 		srw_warn("%s: skipping an item without message_id or create_time",
 		    f->w->label);
@@ -259,6 +260,7 @@ main(int argc, char *argv[])
 
 		f.w = &w[i];
 		f.seen = 0;
+		f.pages0 = srw_lark_pages(f.lark);
 		/* seconds for the API (it filters whole seconds); the exact
 		 * half-open window in ms is applied to what comes back */
 		rc = srw_lark_messages(f.lark, chat, w[i].start / 1000,
