@@ -74,9 +74,10 @@ D=2026-03-12		# PDT: 2026-03-12 07:00 .. 2026-03-13 07:00 UTC
 } >"$T/rows.ndjson"
 
 cleanup_db() {
+	# our rows, and anything else in the two windows whose rows are counted
 	sql "DELETE FROM alerts.lark_alerts WHERE message_id LIKE 'rt\\_%'
-	     OR (created_at >= '2026-03-04 00:00:00' AND created_at < '2026-03-14 00:00:00')
-	     OR (created_at >= '2026-10-31 00:00:00' AND created_at < '2026-11-03 00:00:00');
+	     OR (created_at >= '2026-03-05 08:00:00' AND created_at < '2026-03-06 08:00:00')
+	     OR (created_at >= '2026-03-12 07:00:00' AND created_at < '2026-03-13 07:00:00');
 	     DELETE FROM alerts.alert_recommendations WHERE date IN
 	     ('2026-03-05','2026-03-08','2026-03-11','2026-03-12','2026-11-01')
 	     OR alert_name = 'RtYesterdayProbe'"
