@@ -12,7 +12,7 @@
 
 enum fmt { F_NDJSON, F_TEXT, F_MARKDOWN, F_HTML };
 
-static bool use_stdin, list_types;
+static bool use_stdin, list_types, show_progress;
 
 static void
 usage(void)
@@ -87,7 +87,7 @@ on_row(srw_val *row, const srw_line *ln, void *ctx)
 		srw_ndjson_reject(ln, "%s", why);
 		return SRW_NDJSON_REJECT;
 	}
-	if (srw_progress_on())
+	if (show_progress && srw_ndjson_read_count() % 4096 == 0)
 		srw_progress("%ld rows read", srw_ndjson_read_count());
 	return SRW_NDJSON_OK;
 }
@@ -249,6 +249,7 @@ main(int argc, char *argv[])
 		 * every day the input holds is reported */
 		st.filter = argc > 0;
 		srw_ndjson_setup(&no);
+		show_progress = srw_progress_on();
 		srw_ndjson_each(stdin, "-", on_row, &st);
 		srw_progress_end();
 		if (!st.filter)
