@@ -304,7 +304,9 @@ sample(struct parser *p, const char *s, const char *e)
 		}
 		q++;
 	}
-	if (q >= e || (*q != ' ' && *q != '\t')) {
+	/* a blank separates the name from the value; after '}' it may be
+	 * left out (as Prometheus' own parser allows) */
+	if (q >= e || (q == ne && *q != ' ' && *q != '\t')) {
 		bad(p, "expected a space before the value");
 		return;
 	}
