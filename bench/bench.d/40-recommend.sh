@@ -33,7 +33,7 @@ if [ ! -s "$rows" ]; then
 	}' > "$rows"
 fi
 s0=$(date +%s.%N)
-/usr/bin/time -f '%M' -o "$out/rss" recommend --stdin <"$rows" >"$out/recs.ndjson"
+/usr/bin/time -f '%M' -o "$out/rss" recommend --stdin <"$rows" >"$out/recs.ndjson" 2>"$out/stderr"
 s1=$(date +%s.%N)
 python3 - "$N" "$s0" "$s1" "$(tail -1 "$out/rss")" "$(wc -l <"$out/recs.ndjson")" "$(stat -c %s "$rows")" <<'PY'
 import sys
