@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # card-parse: messages/s on Lark messages made from the fixture cards (both
 # card styles, text and recalled messages, varied ids, clusters and values),
 # beside the Python reference (bench/ref/parse_ref.py), plus peak RSS.

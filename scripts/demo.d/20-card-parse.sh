@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # card-parse: raw Lark messages (as lark-fetch writes them) into alert rows,
 # stored through sr-insert.  The daily job does the same per Pacific day:
 #   lark-fetch 2026-03-10 | card-parse | sr-insert -t alerts.lark_alerts
