@@ -5,7 +5,7 @@
 # against the real database, bounds, fallback, storage, the Knowledge Lake.
 . "$(dirname "$0")/lib.sh"
 need_db
-plan 44
+plan 56
 
 NOW='2026-03-10 12:00:00'
 unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL INVESTIGATE_DB_USER
@@ -186,3 +186,82 @@ is "$(j "$T/m1" tool_calls.2.error)/$(j "$T/m1" tool_calls.3.error)/$(j "$T/m1" 
 is "$(sql "SELECT COUNT(*) FROM ops.dim_customer_profile WHERE cluster_id LIKE 'iv-%'")" 4 "nothing deleted or dropped"
 nok "the API key is in no output or log" grep -rq "$KEY" "$T/m1" "$T/err.m1" "$T/fake1"
 is "$(j "$T/fake1/hdr-1.json" x-api-key)" MASKED "the key went in the x-api-key header"
+
+# bounds: max rounds then tool_choice none; tool results cut to the budget;
+# run_sql on the read-only account with a server-side time limit
+sql "CREATE USER IF NOT EXISTS 'inv_ro'@'localhost' IDENTIFIED BY 'ro-pass-$$';
+CREATE USER IF NOT EXISTS 'inv_ro'@'%' IDENTIFIED BY 'ro-pass-$$';
+ALTER USER 'inv_ro'@'localhost' IDENTIFIED BY 'ro-pass-$$'; ALTER USER 'inv_ro'@'%' IDENTIFIED BY 'ro-pass-$$';
+GRANT SELECT ON *.* TO 'inv_ro'@'localhost'; GRANT SELECT ON *.* TO 'inv_ro'@'%'"
+echo "ro-pass-$$" >"$T/ro-pass"
+HEAVY="SELECT COUNT(*) FROM information_schema.columns a, information_schema.columns b, information_schema.columns c"
+cat >"$T/script2.json" <<JSON
+{"api_key": "$KEY", "responses": [
+ {"content": [{"type": "tool_use", "id": "toolu_b1", "name": "query_cluster_metrics", "input": {"metric": "starrocks_be", "hours": 24}}],
+  "stop_reason": "tool_use"},
+ {"content": [{"type": "tool_use", "id": "toolu_b2", "name": "run_sql", "input": {"sql": "$HEAVY"}},
+   {"type": "tool_use", "id": "toolu_b3", "name": "run_sql", "input": {"sql": "SELECT CURRENT_USER() AS who"}}],
+  "stop_reason": "tool_use", "expect": ["truncated: ", " of 72 rows shown to fit the 2048-byte budget", "\\\\\"row_count\\\\\":72"]},
+ {"content": [{"type": "text", "text": "{\"severity\": \"high\", \"confidence\": 7, \"root_cause\": \"Disk.\", \"evidence\": [], \"recommendations\": []}"}],
+  "stop_reason": "end_turn", "expect_tool_choice": "none", "expect_error": ["toolu_b2"], "expect_ok": ["toolu_b3"],
+  "expect": ["inv_ro@", "last tool round"]}
+]}
+JSON
+start_fake 2 "$T/script2.json"
+ANTHROPIC_API_KEY=$KEY ANTHROPIC_BASE_URL=$FAKEURL INVESTIGATE_DB_USER=inv_ro INVESTIGATE_DB_PASSWORD_FILE=$T/ro-pass \
+	investigate --now "$NOW" --cluster iv-disk --dry-run --max-rounds 2 --tool-budget 2048 --sql-timeout 1 \
+	--model claude-opus-4-1 >"$T/m2" 2>"$T/err.m2"
+rc=$?
+kill $FAKEPID 2>/dev/null; wait $FAKEPID 2>/dev/null
+is "$rc/$(cat "$T/fake2/errors" 2>/dev/null)" "0/" "max rounds, truncation note, read-only account, time limit: requests as expected"
+is "$(j "$T/m2" severity)/$(j "$T/m2" confidence)/$(j "$T/m2" model)" "Critical/1.0/claude-opus-4-1" "severity normalised, confidence clamped, --model used"
+case $(j "$T/m2" tool_calls.1.reason) in *max_statement_time*|*"execution time"*|*interrupted*) r=0 ;; *) r=1 ;; esac
+is $r 0 "run_sql stopped by the server-side time limit"
+nok "the read-only password is in no output" grep -rq "ro-pass-$$" "$T/m2" "$T/err.m2" "$T/fake2"
+
+# the API refuses: the rules answer, exit 69
+cat >"$T/script3.json" <<JSON
+{"api_key": "$KEY", "responses": [{"status": 400}]}
+JSON
+start_fake 3 "$T/script3.json"
+ANTHROPIC_API_KEY=$KEY ANTHROPIC_BASE_URL=$FAKEURL investigate --now "$NOW" --cluster iv-heap --dry-run >"$T/m3" 2>"$T/err.m3"
+rc=$?
+kill $FAKEPID 2>/dev/null; wait $FAKEPID 2>/dev/null
+is "$rc" 69 "LLM unavailable: exit 69"
+is "$(j "$T/m3" status)/$(j "$T/m3" model)" "fallback/rules" "the rules still give a report, marked fallback"
+case $(j "$T/m3" note) in *"HTTP 400"*) r=0 ;; *) r=1 ;; esac
+is $r 0 "the report says why"
+
+# --- an OpenAI-compatible endpoint --------------------------------------------
+mkdir -p "$T/fo"
+cat >"$T/script4.json" <<JSON
+{"api_key": "local-key", "responses": [
+ {"message": {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+   "function": {"name": "query_cluster_operations", "arguments": "{\"cluster_id\": \"iv-be\"}"}}]}, "finish_reason": "tool_calls"},
+ {"message": {"role": "assistant", "content": "{\"severity\": \"Critical\", \"confidence\": 0.8, \"root_cause\": \"UPDATE broke the BEs.\", \"evidence\": [{\"text\": \"UPDATE at 09:00\", \"tool_call\": \"call_1\"}], \"recommendations\": [\"Roll back\"]}"},
+  "finish_reason": "stop", "expect": ["upgrade 3.1.9 -> 3.2.1"]}
+]}
+JSON
+python3 "$TOP/t/fakes/fake-openai.py" "$T/script4.json" "$T/fo" &
+FAKEPID=$!
+i=0; while [ ! -f "$T/fo/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+OPENAI_BASE_URL=http://127.0.0.1:$(cat "$T/fo/port")/v1 OPENAI_API_KEY=local-key INVESTIGATE_MODEL=qwen2.5-72b \
+	investigate --provider openai --now "$NOW" --cluster iv-be --dry-run >"$T/m4" 2>"$T/err.m4"
+rc=$?
+kill $FAKEPID 2>/dev/null; wait $FAKEPID 2>/dev/null
+is "$rc/$(cat "$T/fo/errors" 2>/dev/null)" "0/" "OpenAI-compatible provider: tool calls answered, requests as expected"
+is "$(j "$T/m4" root_cause)/$(j "$T/m4" evidence.0.tool)/$(j "$T/m4" model)" "UPDATE broke the BEs./query_cluster_operations/qwen2.5-72b" \
+	"OpenAI-compatible provider: the report"
+
+# --- the remote Knowledge Lake (MCP) --------------------------------------------
+mkdir -p "$T/kl"
+python3 "$TOP/t/fakes/fake-kl-mcp.py" "$T/kl" &
+FAKEPID=$!
+i=0; while [ ! -f "$T/kl/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+KNOWLEDGE_LAKE_URL=http://127.0.0.1:$(cat "$T/kl/port")/mcp investigate search --mode fulltext fe heap >"$T/kl.out" 2>"$T/err.kl"
+rc=$?
+kill $FAKEPID 2>/dev/null; wait $FAKEPID 2>/dev/null
+is "$rc/$(cat "$T/kl/errors" 2>/dev/null)" "0/" "MCP: initialize, initialized, tools/call with the session id"
+is "$(j "$T/kl.out" title)" "Remote: fe heap" "MCP: hits from the remote server (SSE answer)"
+is "$(python3 -c 'import json,sys; print([json.loads(l)["msg"]["params"]["name"] for l in open(sys.argv[1]) if json.loads(l)["msg"].get("method") == "tools/call"][0])' "$T/kl/calls")" \
+	search_fulltext "MCP: the mode picks the tool"
