@@ -1223,7 +1223,7 @@ parse_call(parser *ps, size_t fi)
 	nd->vt = fns[fi].ret;
 	expect(ps, T_LP, "(");
 	while (ps->t != T_RP) {
-		if (!a[0] || a[0] == '?')
+		if (!a[0])
 			perr(ps, "too many arguments to %s()", fns[fi].name);
 		id = parse_expr(ps, 0);
 		if ((a[0] == 'm' && vt(ps, id) != VT_MATRIX) ||
@@ -1241,9 +1241,7 @@ parse_call(parser *ps, size_t fi)
 			perr(ps, "expected , or ) in %s()", fns[fi].name);
 	}
 	lex(ps);
-	if (*a && *a != '?' && !(a[1] == '?'))
-		perr(ps, "too few arguments to %s()", fns[fi].name);
-	if (*a && a[1] == '?' && a[0] != '?')
+	if (*a && a[1] != '?')
 		perr(ps, "too few arguments to %s()", fns[fi].name);
 	nd->nargs = nargs;
 	return mk(ps, nd);
@@ -1829,6 +1827,18 @@ quantile(double q, double *v, size_t n)
 }
 
 static double
+kahan_inc(double inc, double sum, double *c)
+{
+	double t = sum + inc;
+
+	if (fabs(sum) >= fabs(inc))
+		*c += (sum - t) + inc;
+	else
+		*c += (inc - t) + sum;
+	return t;
+}
+
+static double
 extrapolated(const series *s, size_t a, size_t b, int64_t rstart, int64_t rend,
     int64_t range, bool counter, bool rate, bool *ok)
 {
@@ -1862,10 +1872,15 @@ extrapolated(const series *s, size_t a, size_t b, int64_t rstart, int64_t rend,
 	interval = sampled;
 	interval += dstart < thresh ? dstart : avgdur / 2;
 	interval += dend < thresh ? dend : avgdur / 2;
-	result = result * (interval / sampled);
-	if (rate)
-		result /= range / 1000.0;
-	return result;
+	/* one factor, as Prometheus 2.x computes it (the last bit matters to
+	 * histogram_quantile's bucket search) */
+	{
+		double factor = interval / sampled;
+
+		if (rate)
+			factor /= range / 1000.0;
+		return result * factor;
+	}
 }
 
 /* labels for absent(): the equality matchers of a selector argument */
@@ -1897,7 +1912,7 @@ eval_range_fn(srw_pq *pq, node *nd, node *sel, srw_sample **out)
 	o = vec_alloc(pq, sel->nms);
 	for (i = 0; i < sel->nms; i++) {
 		const series *s = sel->ms[i];
-		double r = 0, sum = 0, mean = 0, m2 = 0;
+		double r = 0, sum = 0, mean = 0, m2 = 0, comp = 0;
 		bool ok = true;
 
 		window(s, rstart, rend, &a, &b);
@@ -1923,11 +1938,19 @@ eval_range_fn(srw_pq *pq, node *nd, node *sel, srw_sample **out)
 					r /= (s->ts[b - 1] - s->ts[b - 2]) / 1000.0;
 			}
 			break;
-		case F_AVG_OT:
 		case F_SUM_OT:
+			/* Kahan-Neumaier sums, as Prometheus computes them */
 			for (j = a; j < b; j++)
-				sum += s->v[j];
-			r = nd->fn == F_SUM_OT ? sum : sum / (b - a);
+				sum = kahan_inc(s->v[j], sum, &comp);
+			r = sum + comp;
+			break;
+		case F_AVG_OT:
+			for (j = a; j < b; j++) {
+				double cnt = j - a + 1;
+
+				mean = kahan_inc(s->v[j] / cnt - mean / cnt, mean, &comp);
+			}
+			r = mean + comp;
 			break;
 		case F_MIN_OT:
 		case F_MAX_OT:
@@ -1938,15 +1961,18 @@ eval_range_fn(srw_pq *pq, node *nd, node *sel, srw_sample **out)
 			break;
 		case F_COUNT_OT: r = b - a; break;
 		case F_LAST_OT: r = s->v[b - 1]; break;
-		case F_STDDEV_OT:
-			for (j = a; j < b; j++) {
-				double d = s->v[j] - mean;
+		case F_STDDEV_OT: {
+			double cm2 = 0;
 
-				mean += d / (j - a + 1);
-				m2 += d * (s->v[j] - mean);
+			for (j = a; j < b; j++) {
+				double d = s->v[j] - (mean + comp);
+
+				mean = kahan_inc(d / (j - a + 1), mean, &comp);
+				m2 = kahan_inc(d * (s->v[j] - (mean + comp)), m2, &cm2);
 			}
-			r = sqrt(m2 / (b - a));
+			r = sqrt((m2 + cm2) / (b - a));
 			break;
+		}
 		case F_MAD_OT:
 		case F_QUANTILE_OT:
 			if (b - a > tmpcap) {
@@ -2190,7 +2216,7 @@ eval_func(srw_pq *pq, node *nd, srw_sample **out)
 
 typedef struct agrp {
 	const srw_lset *ls;
-	double sum, min, max, mean, m2;
+	double sum, min, max, mean, m2, avg;
 	size_t count;
 } agrp;
 
@@ -2241,6 +2267,7 @@ eval_agg(srw_pq *pq, node *nd, srw_sample **out)
 		gi[i] = x;
 		g[x].count++;
 		g[x].sum += v;
+		g[x].avg += v / g[x].count - g[x].avg / g[x].count;
 		if (v < g[x].min || isnan(g[x].min))
 			g[x].min = v;
 		if (v > g[x].max || isnan(g[x].max))
@@ -2302,7 +2329,7 @@ eval_agg(srw_pq *pq, node *nd, srw_sample **out)
 
 		switch (nd->aop) {
 		case A_SUM: v = g[i].sum; break;
-		case A_AVG: v = g[i].sum / g[i].count; break;
+		case A_AVG: v = g[i].avg; break;
 		case A_MIN: v = g[i].min; break;
 		case A_MAX: v = g[i].max; break;
 		case A_COUNT: v = g[i].count; break;

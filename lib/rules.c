@@ -526,8 +526,7 @@ srw_template(srw_buf *b, const char *t, const srw_lset *ls, double value, char *
 			} else if (hum) {
 				humanize(b, value);
 			} else if (humpct) {
-				humanize(b, value * 100);
-				srw_buf_addc(b, '%');
+				srw_buf_printf(b, "%.4g%%", value * 100);
 			} else {
 				goval(b, value);
 			}
