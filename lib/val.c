@@ -13,7 +13,18 @@
 srw_val *
 srw_val_parse(const char *s, size_t len)
 {
-	return V(cJSON_ParseWithLength(s, len));
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+
+	/* "{...} junk" is not JSON either (cJSON stops at the value's end) */
+	while (j && end && end < s + len && (*end == ' ' || *end == '\t' ||
+	    *end == '\r' || *end == '\n'))
+		end++;
+	if (j && end && end < s + len && *end != '\0') {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return V(j);
 }
 
 void
