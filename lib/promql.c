@@ -1015,13 +1015,16 @@ static int cmpstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* "(a, b, c)" -> sorted vector of names */
-static char **
-parse_names(parser *ps, size_t *n)
+/* "(a, b, c)" -> sorted vector of names, stored into the node (*out, *n)
+ * as they are read, so that a parse error (a longjmp from any depth) leaves
+ * them where node_free finds them: never a count without its vector. */
+static void
+parse_names(parser *ps, char ***out, size_t *n)
 {
-	char **v = NULL;
 	size_t cap = 0;
 
+	strv_free_n(*out, *n);
+	*out = NULL;
 	*n = 0;
 	expect(ps, T_LP, "(");
 	while (ps->t != T_RP) {
@@ -1029,21 +1032,18 @@ parse_names(parser *ps, size_t *n)
 			perr(ps, "expected a label name");
 		if (*n + 1 >= cap) {
 			cap = cap ? cap * 2 : 4;
-			v = srw_xrealloc(v, cap * sizeof *v);
+			*out = srw_xrealloc(*out, cap * sizeof **out);
 		}
-		v[(*n)++] = srw_xstrndup(ps->tstart, ps->tlen);
+		(*out)[(*n)++] = srw_xstrndup(ps->tstart, ps->tlen);
 		lex(ps);
 		if (ps->t == T_COMMA)
 			lex(ps);
-		else if (ps->t != T_RP) {
-			strv_free_n(v, *n);
+		else if (ps->t != T_RP)
 			perr(ps, "expected , or ) in a label list");
-		}
 	}
 	lex(ps);
 	if (*n)
-		qsort(v, *n, sizeof *v, cmpstr);
-	return v;
+		qsort(*out, *n, sizeof **out, cmpstr);
 }
 
 static int parse_expr(parser *ps, int minprec);
@@ -1259,7 +1259,7 @@ parse_agg(parser *ps, int op)
 	if (is_kw(ps, "by") || is_kw(ps, "without")) {
 		nd->without = is_kw(ps, "without");
 		lex(ps);
-		nd->grp = parse_names(ps, &nd->ngrp);
+		parse_names(ps, &nd->grp, &nd->ngrp);
 	}
 	expect(ps, T_LP, "( after an aggregation");
 	if (op == A_TOPK || op == A_BOTTOMK || op == A_QUANTILE) {
@@ -1279,7 +1279,7 @@ parse_agg(parser *ps, int op)
 			perr(ps, "by/without given twice");
 		nd->without = is_kw(ps, "without");
 		lex(ps);
-		nd->grp = parse_names(ps, &nd->ngrp);
+		parse_names(ps, &nd->grp, &nd->ngrp);
 	}
 	return mk(ps, nd);
 }
@@ -1291,12 +1291,13 @@ parse_unary(parser *ps)
 
 	if (ps->t == T_SUB || ps->t == T_ADD) {
 		bool neg = ps->t == T_SUB;
-		node *nd = pnew(ps);
+		node *nd;
 
 		lex(ps);
 		id = parse_expr(ps, 6);	/* binds looser than ^ only */
 		if (!neg)
 			return id;
+		nd = pnew(ps);	/* after the operand: unary + leaked it */
 		if (vt(ps, id) == VT_MATRIX)
 			perr(ps, "unary minus on a range vector");
 		if (ps->pq->nodes[id].kind == N_NUM) {
@@ -1434,14 +1435,14 @@ parse_expr(parser *ps, int minprec)
 		if (is_kw(ps, "on") || is_kw(ps, "ignoring")) {
 			nd->on = is_kw(ps, "on");
 			lex(ps);
-			nd->grp = parse_names(ps, &nd->ngrp);
+			parse_names(ps, &nd->grp, &nd->ngrp);
 			if (is_kw(ps, "group_left") || is_kw(ps, "group_right")) {
 				if (is_set(op))
 					perr(ps, "no grouping allowed for and, or, unless");
 				nd->card = is_kw(ps, "group_left") ? C_MANY_ONE : C_ONE_MANY;
 				lex(ps);
 				if (ps->t == T_LP)
-					nd->incl = parse_names(ps, &nd->nincl);
+					parse_names(ps, &nd->incl, &nd->nincl);
 			}
 		}
 		/* ^ is right-associative, the others left */
