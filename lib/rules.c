@@ -124,6 +124,7 @@ load_map(ld *l, yaml_node_t *n, const char *what, char ***out, size_t *np)
 		v[k++] = srw_xstrdup(key);
 		v[k++] = srw_xstrdup(val);
 	}
+	srw_strv_free(*out);	/* labels: given twice, the last one counts */
 	*out = v;
 	*np = k / 2;
 	return 0;
