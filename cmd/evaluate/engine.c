@@ -119,6 +119,9 @@ bind(struct ev *e, srw_ruleset *old)
 	}
 }
 
+static void emit(struct ev *e, const alert *a, bool resolved);
+static void post_batch(struct ev *e);
+
 void
 ev_bind_rules(struct ev *e)
 {
@@ -147,9 +150,18 @@ ev_swap_rules(struct ev *e, srw_ruleset *rs, srw_pq *pq)
 			    old.groups[og].interval_ms == e->rs.groups[g].interval_ms)
 				e->next[g] = onext[og];
 	}
+	/* a rule that is gone takes its alerts with it: resolve them */
 	for (og = 0; og < old.ngroups; og++)
-		for (i = 0; i < old.groups[og].nrules; i++)
-			rstate_free(old.groups[og].rules[i].user);
+		for (i = 0; i < old.groups[og].nrules; i++) {
+			rstate *st = old.groups[og].rules[i].user;
+
+			for (size_t k = 0; st && k < st->n; k++)
+				if (st->a[k].state == ST_FIRING) {
+					st->a[k].resolved_at = e->watermark;
+					emit(e, &st->a[k], true);
+				}
+			rstate_free(st);
+		}
 	free(onext);
 	srw_ruleset_free(&old);
 	srw_pq_free(e->pq);
@@ -624,6 +636,8 @@ ev_advance(struct ev *e, int64_t ts, bool inclusive)
 		if (best == (size_t)-1 || e->next[best] > ts || (!inclusive && e->next[best] == ts))
 			break;
 		eval_group(e, &e->rs.groups[best], e->next[best]);
+		if (e->post_url && e->npost)
+			post_batch(e);	/* one batch per evaluation */
 		if ((++e->nticks & 63) == 0)
 			srw_store_gc(e->store, e->next[best], srw_pq_horizon(e->pq) + 60000);
 		e->next[best] += e->rs.groups[best].interval_ms;

@@ -332,8 +332,10 @@ main(int argc, char *argv[])
 	ev_init(&E);
 	E.resend_ms = resend_ms;
 	E.post_url = post_url;
-	if (use_db)
+	if (use_db) {
 		ev_db_open(&E);
+		E.db_poll_ms = dflt_interval;	/* changes are seen within one interval */
+	}
 	if (record_path && !(E.record = fopen(record_path, "a")))
 		srw_die(SRW_EX_USAGE, "open %s:", record_path);
 	if (load_all(&E.rs, &E.pq, &E.files_sig, err, sizeof err) < 0)
