@@ -57,12 +57,17 @@ srw_point_type_parse(const char *s, enum srw_ptype *t)
 static void
 key_add(srw_buf *b, const char *s)
 {
-	const char *p;
+	size_t n;
 
-	for (p = s; *p; p++) {
-		if (*p == ',' || *p == '=' || *p == '\\')
-			srw_buf_addc(b, '\\');
-		srw_buf_addc(b, *p);
+	/* spans without separators in one copy: this runs for every point */
+	for (;;) {
+		n = strcspn(s, ",=\\");
+		srw_buf_add(b, s, n);
+		if (!s[n])
+			return;
+		srw_buf_add(b, "\\", 1);
+		srw_buf_add(b, s + n, 1);
+		s += n + 1;
 	}
 }
 
@@ -201,9 +206,9 @@ srw_point_read(srw_point *p, const srw_val *rec, char *err, size_t errsz)
 	}
 	for (i = 0; i < p->nlabels; i++) {
 		if (i)
-			srw_buf_addc(&p->key, ',');
+			srw_buf_add(&p->key, ",", 1);
 		key_add(&p->key, p->labels[i].k);
-		srw_buf_addc(&p->key, '=');
+		srw_buf_add(&p->key, "=", 1);
 		key_add(&p->key, p->labels[i].v);
 	}
 	if (p->key.cap == 0)

@@ -164,10 +164,8 @@ series_get(const srw_point *p)
 	struct series *s;
 
 	srw_buf_reset(&keybuf);
-	srw_buf_adds(&keybuf, p->name);
-	srw_buf_addc(&keybuf, '\0');
-	srw_buf_add(&keybuf, p->key.s, p->key.len);
-	srw_buf_addc(&keybuf, '\0');
+	srw_buf_add(&keybuf, p->name, strlen(p->name) + 1);	/* with its NUL */
+	srw_buf_add(&keybuf, p->key.s, p->key.len + 1);
 	if (p->le)
 		srw_buf_adds(&keybuf, p->le);
 	h = hash(keybuf.s, keybuf.len);
