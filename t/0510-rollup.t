@@ -58,6 +58,20 @@ r.sort(key=lambda x:x["ts"]); print((r[1]["counter"]-r[0]["counter"])/300)' "$T/
 # the 5m bucket at T0 is written as soon as time passed its end + lateness
 is "$(head -1 "$T/out" | grep -c "\"resolution\":\"5m\",\"ts\":$T0,")" 1 "first bucket streamed out before EOF flush"
 
+# streaming: with the input still open, rows already due are written
+mkfifo "$T/fifo"
+rollup -r 5m <"$T/fifo" >"$T/stream" 2>/dev/null &
+rpid=$!
+exec 3>"$T/fifo"
+head -n 10 "$T/in.ndjson" >&3	# up to t=600 s: the bucket at T0 is due
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	[ -s "$T/stream" ] && break
+	sleep 0.25
+done
+is "$(grep -c "\"ts\":$T0," "$T/stream")" 2 "rows due are written while the input is still open"
+exec 3>&-
+wait "$rpid"
+
 # a larger lateness merges the 500 s-late point instead
 rollup -r 5m --lateness 10m "$T/in.ndjson" >"$T/out2" 2>/dev/null
 is "$?" 0 "--lateness 10m: nothing late"

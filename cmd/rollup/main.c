@@ -391,6 +391,11 @@ on_point(srw_val *rec, const srw_line *ln, void *ctx)
 			rollup_snap_advance(snap, watermark - lateness, &out);
 		else
 			flush_ready();
+		if (out.len) {
+			/* rows are due: hand them on now, the input may trickle */
+			srw_jw_flush(&out, stdout, 0);
+			fflush(stdout);
+		}
 	}
 	return 0;
 }
