@@ -47,7 +47,7 @@ srw_parse_duration_ms(const char *s)
 
 		errno = 0;
 		v = strtod(s, &end);
-		if (end == s || errno || v < 0)
+		if (end == s || errno || !(v >= 0))	/* NaN too */
 			return -1;
 		s = end;
 		if (strncmp(s, "ms", 2) == 0) {
@@ -73,6 +73,9 @@ srw_parse_duration_ms(const char *s)
 		} else {
 			return -1;
 		}
+		/* beyond 1e18 ms (30 million years) the cast would overflow */
+		if (!(v * mult < 1e18) || total > (int64_t)1e18)
+			return -1;
 		total += (int64_t)(v * mult + 0.5);
 		any = true;
 	}
