@@ -274,7 +274,9 @@ parse_doc(const char *path, const char *text)
 					memcpy(key, p, kl);
 					key[kl] = '\0';
 					val = srw_xstrndup(v, vl);
-					json_object_set_new(d, key, json_string(val) ? json_string(val) : json_string(""));
+					json_t *js = json_string(val);
+
+					json_object_set_new(d, key, js ? js : json_string(""));
 					free(val);
 				}
 			}
@@ -295,7 +297,16 @@ parse_doc(const char *path, const char *text)
 	}
 	while (*p == '\n')
 		p++;
-	json_object_set_new(d, "body", json_string(p) ? json_string(p) : json_string(""));
+	{
+		json_t *js = json_string(p);	/* NULL when not UTF-8 */
+
+		if (!js) {
+			srw_warn("%s: not UTF-8", path);
+			json_decref(d);
+			return NULL;
+		}
+		json_object_set_new(d, "body", js);
+	}
 	return d;
 }
 

@@ -102,13 +102,18 @@ report_free(struct report *r)
 }
 
 static json_t *
-report_json(const struct report *r, const char *task_id, const char *started, int64_t ms)
+report_json(struct report *r, const char *task_id, const char *started, int64_t ms)
 {
-	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:f,s:s?,s:O,s:O,s:O,s:s,s:{s:I,s:I},s:I,s:i,s:s}",
+	json_t *j;
+
+	if (!r->evidence)
+		r->evidence = json_array();
+	if (!r->recommendations)
+		r->recommendations = json_array();
+	j = json_pack("{s:s,s:s,s:s,s:s,s:f,s:s?,s:O,s:O,s:O,s:s,s:{s:I,s:I},s:I,s:i,s:s}",
 	    "task_id", task_id, "cluster_id", inv.cluster_id, "started_at", started,
 	    "severity", r->severity, "confidence", r->confidence, "root_cause", r->root_cause,
-	    "evidence", r->evidence ? r->evidence : json_array(),
-	    "recommendations", r->recommendations ? r->recommendations : json_array(),
+	    "evidence", r->evidence, "recommendations", r->recommendations,
 	    "tool_calls", inv.calls, "model", r->model, "tokens", "input",
 	    (json_int_t)r->input_tokens, "output", (json_int_t)r->output_tokens,
 	    "duration_ms", (json_int_t)ms, "rounds", r->rounds, "status", r->status);
