@@ -164,6 +164,7 @@ struct cluster {
 	struct pend *pend;
 	size_t npend, cappend;
 	int64_t loaded_from;	/* stored issues asked for from here on */
+	int64_t due;		/* no sweep work here before this alert time */
 };
 
 struct cls {
@@ -183,7 +184,7 @@ struct srw_issues {
 	struct htab clusters, refs, ids, classes;
 	struct pat *pats;
 	size_t npats;
-	int64_t watermark;
+	int64_t watermark, last_sweep;
 	unsigned long nfed;
 };
 
@@ -223,7 +224,7 @@ srw_issues_new(const srw_issues_opts *o)
 	if (g->o.quiet_ms > h)
 		h = g->o.quiet_ms;
 	g->horizon = h + g->o.window_ms;
-	g->watermark = INT64_MIN;
+	g->watermark = g->last_sweep = INT64_MIN;
 	return g;
 }
 
@@ -483,40 +484,123 @@ srw_issue_set(srw_issue *is, const char *col, const char *v)
 	return 0;
 }
 
+/* "key": for our own plain keys (srw_jw_key escapes byte by byte). */
+static void
+jw_key(srw_buf *b, const char *k)
+{
+	size_t n = strlen(k);
+
+	srw_buf_grow(b, n + 4);
+	if (b->len && b->s[b->len - 1] != '{')
+		b->s[b->len++] = ',';
+	b->s[b->len++] = '"';
+	memcpy(b->s + b->len, k, n);
+	b->len += n;
+	b->s[b->len++] = '"';
+	b->s[b->len++] = ':';
+	b->s[b->len] = '\0';
+}
+
+/* JSON string: raw when nothing needs escaping (ids, names, times). */
+static void
+jw_strn(srw_buf *b, const char *k, const char *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c == '"' || c == '\\')
+			break;
+	}
+	if (i < n) {
+		srw_jw_strn(b, k, v, n);
+		return;
+	}
+	jw_key(b, k);
+	srw_buf_grow(b, n + 2);
+	b->s[b->len++] = '"';
+	memcpy(b->s + b->len, v, n);
+	b->len += n;
+	b->s[b->len++] = '"';
+	b->s[b->len] = '\0';
+}
+
+static void
+jw_str(srw_buf *b, const char *k, const char *v)
+{
+	if (v) {
+		jw_strn(b, k, v, strlen(v));
+	} else {
+		jw_key(b, k);
+		srw_buf_add(b, "null", 4);
+	}
+}
+
+static void
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* "YYYY-MM-DD HH:MM:SS" without printf (the output's hot spot). */
 static void
 jw_time(srw_buf *b, const char *k, int64_t ms)
 {
-	char t[24];
+	char t[20];
+	int64_t secs, days;
+	int y, mo, d, rem;
 
-	if (ms < 0)
-		srw_jw_null(b, k);
-	else
-		srw_jw_str(b, k, srw_time_fmt_sql(ms, t));
+	if (ms < 0) {
+		jw_key(b, k);
+		srw_buf_add(b, "null", 4);
+		return;
+	}
+	secs = ms / 1000;
+	days = secs / 86400;
+	rem = (int)(secs % 86400);
+	srw_civil_from_days(days, &y, &mo, &d);
+	put2(t, y / 100);
+	put2(t + 2, y % 100);
+	t[4] = '-';
+	put2(t + 5, mo);
+	t[7] = '-';
+	put2(t + 8, d);
+	t[10] = ' ';
+	put2(t + 11, rem / 3600);
+	t[13] = ':';
+	put2(t + 14, rem / 60 % 60);
+	t[16] = ':';
+	put2(t + 17, rem % 60);
+	jw_strn(b, k, t, 19);
 }
 
 void
 srw_issue_jw(srw_buf *b, const srw_issue *is)
 {
 	srw_jw_begin(b);
-	srw_jw_str(b, "issue_id", is->id);
-	srw_jw_str(b, "cluster_id", is->cluster_id ? is->cluster_id : "");
-	srw_jw_str(b, "cluster_name", is->cluster_name ? is->cluster_name : "");
-	srw_jw_str(b, "kind", is->kind == SRW_ISSUE_ANOMALY ? "ANOMALY" : "FAILURE");
-	srw_jw_strn(b, "alert_names", is->names.s ? is->names.s : "", is->names.len);
+	jw_str(b, "issue_id", is->id);
+	jw_str(b, "cluster_id", is->cluster_id ? is->cluster_id : "");
+	jw_str(b, "cluster_name", is->cluster_name ? is->cluster_name : "");
+	jw_str(b, "kind", is->kind == SRW_ISSUE_ANOMALY ? "ANOMALY" : "FAILURE");
+	jw_strn(b, "alert_names", is->names.s ? is->names.s : "", is->names.len);
 	jw_time(b, "first_seen", is->first_seen);
 	jw_time(b, "last_seen", is->last_seen);
-	srw_jw_int(b, "alert_count", is->alert_count);
-	srw_jw_strn(b, "message_ids", is->refs.s ? is->refs.s : "", is->refs.len);
-	srw_jw_str(b, "correlation_group", is->group);
-	srw_jw_str(b, "severity", srw_severity_name(is->severity));
-	srw_jw_bool(b, "escalated", is->escalated);
-	srw_jw_str(b, "issue_status", is->resolved_at >= 0 ? "Resolved" : "Ongoing");
+	jw_key(b, "alert_count");
+	srw_buf_add_jint(b, is->alert_count);
+	jw_strn(b, "message_ids", is->refs.s ? is->refs.s : "", is->refs.len);
+	jw_str(b, "correlation_group", is->group);
+	jw_str(b, "severity", srw_severity_name(is->severity));
+	jw_key(b, "escalated");
+	srw_buf_adds(b, is->escalated ? "true" : "false");
+	jw_str(b, "issue_status", is->resolved_at >= 0 ? "Resolved" : "Ongoing");
 	jw_time(b, "resolved_at", is->resolved_at);
-	srw_jw_str(b, "resolve_reason", is->resolve_reason);
-	srw_jw_str(b, "triage_status", is->triage_status ? is->triage_status : "New");
-	srw_jw_str(b, "disposition_status",
+	jw_str(b, "resolve_reason", is->resolve_reason);
+	jw_str(b, "triage_status", is->triage_status ? is->triage_status : "New");
+	jw_str(b, "disposition_status",
 	    is->disposition_status ? is->disposition_status : "New");
-	srw_jw_str(b, "jira_key", is->jira_key);
+	jw_str(b, "jira_key", is->jira_key);
 	srw_jw_end(b);
 }
 
@@ -553,26 +637,41 @@ get_cluster(srw_issues *g, const char *id)
 		c = srw_xcalloc(1, sizeof *c);
 		c->id = srw_xstrdup(id);
 		c->loaded_from = NEVER;
+		c->due = NEVER;
 		ht_put(&g->clusters, id, c);
 	}
 	return c;
 }
 
-/* Length of the first name of a comma list (the opening alert). */
-static size_t
-first_len(const srw_buf *names)
+/* When the sweep has work with this issue: its quiet time or its leaving. */
+static int64_t
+issue_due(const srw_issues *g, const srw_issue *is)
 {
-	const char *p = names->s ? memchr(names->s, ',', names->len) : NULL;
+	if (is->resolved_at >= 0)
+		return is->resolved_at + 2 * g->horizon + 1;
+	if (is->kind == SRW_ISSUE_FAILURE && is->last_seen >= 0)
+		return is->last_seen + g->o.quiet_ms;
+	return NEVER;
+}
 
-	return p ? (size_t)(p - names->s) : names->len;
+static void
+due(struct cluster *c, int64_t t)
+{
+	if (t < c->due)
+		c->due = t;
 }
 
 static bool
 is_primary(const srw_issue *is, const char *alert)
 {
-	size_t n = first_len(&is->names);
+	const char *p = is->names.s;
+	size_t i;
 
-	return strlen(alert) == n && memcmp(is->names.s, alert, n) == 0;
+	if (!p)
+		return false;
+	for (i = 0; alert[i] && p[i] == alert[i]; i++)
+		;
+	return !alert[i] && (p[i] == ',' || p[i] == '\0');
 }
 
 static bool
@@ -714,6 +813,8 @@ srw_issues_add(srw_issues *g, const srw_issue *src)
 	hold(g, c, is);
 	index_refs(g, is, true);
 	note_group(c, is->group, is->first_seen, is->last_seen);
+	due(c, issue_due(g, is));
+	due(c, is->last_seen + 2 * g->horizon + 1);	/* its group */
 	if (is->last_seen > g->watermark)
 		g->watermark = is->last_seen;
 	return 0;
@@ -772,10 +873,12 @@ cmp_issue(const void *a, const void *b)
 }
 
 /* Resolves quiet failures and lets go of issues, groups and pending
- * resolves that ended more than the horizon before now. */
+ * resolves that ended two horizons before now: an alert up to a horizon
+ * late still finds everything it can touch. */
 static void
 sweep(srw_issues *g, int64_t now, bool all)
 {
+	int64_t keep = 2 * g->horizon;
 	srw_issue **out = NULL;
 	size_t nout = 0, capout = 0, i, j, k;
 
@@ -785,6 +888,9 @@ sweep(srw_issues *g, int64_t now, bool all)
 		if (!g->clusters.s[i].key || g->clusters.s[i].key == TOMB)
 			continue;
 		c = g->clusters.s[i].val;
+		if (!all && c->due > now)
+			continue;
+		c->due = NEVER;
 		for (j = 0; j < c->niss; j++) {
 			srw_issue *is = c->iss[j];
 			int64_t end;
@@ -793,23 +899,28 @@ sweep(srw_issues *g, int64_t now, bool all)
 			    is->last_seen >= 0 && now - is->last_seen >= g->o.quiet_ms)
 				resolve_quiet(g, is);
 			end = is->resolved_at >= 0 ? is->resolved_at : is->last_seen;
-			if (all || (is->resolved_at >= 0 && now - end > g->horizon)) {
+			if (all || (is->resolved_at >= 0 && now - end > keep)) {
 				if (nout == capout) {
 					capout = capout ? capout * 2 : 64;
 					out = srw_xrealloc(out, capout * sizeof *out);
 				}
 				out[nout++] = is;
+			} else {
+				due(c, issue_due(g, is));
 			}
 		}
 		for (j = k = 0; j < c->ngrp; j++)
-			if (all || now - c->grp[j].end <= g->horizon)
+			if (all || now - c->grp[j].end <= keep) {
+				due(c, c->grp[j].end + keep + 1);
 				c->grp[k++] = c->grp[j];
+			}
 		c->ngrp = k;
 		for (j = k = 0; j < c->npend; j++) {
-			if (all || now - c->pend[j].t > g->horizon) {
+			if (all || now - c->pend[j].t > keep) {
 				free(c->pend[j].alert);
 				free(c->pend[j].ref);
 			} else {
+				due(c, c->pend[j].t + keep + 1);
 				c->pend[k++] = c->pend[j];
 			}
 		}
@@ -842,20 +953,27 @@ static void
 ident(char *out, size_t n, const char *prefix, const char *cluster, const char *kind,
     const char *ref, int hexlen)
 {
-	srw_buf b;
-	char hex[65];
+	char stack[1024], hex[65], *in = stack;
+	size_t lc = strlen(cluster), lk = kind ? strlen(kind) + 1 : 0, lr = strlen(ref);
+	size_t len = lc + lk + 1 + lr, pl = strlen(prefix);
 
-	srw_buf_init(&b);
-	srw_buf_adds(&b, cluster);
+	if (len > sizeof stack)
+		in = srw_xmalloc(len);
+	memcpy(in, cluster, lc);
 	if (kind) {
-		srw_buf_addc(&b, '|');
-		srw_buf_adds(&b, kind);
+		in[lc] = '|';
+		memcpy(in + lc + 1, kind, lk - 1);
 	}
-	srw_buf_addc(&b, '|');
-	srw_buf_adds(&b, ref);
-	srw_sha256_hex(b.s, b.len, hex);
-	snprintf(out, n, "%s%.*s", prefix, hexlen, hex);
-	srw_buf_free(&b);
+	in[lc + lk] = '|';
+	memcpy(in + lc + lk + 1, ref, lr);
+	srw_sha256_hex(in, len, hex);
+	if (in != stack)
+		free(in);
+	if (pl + (size_t)hexlen >= n)
+		hexlen = (int)(n - pl - 1);
+	memcpy(out, prefix, pl);
+	memcpy(out + pl, hex, (size_t)hexlen);
+	out[pl + (size_t)hexlen] = '\0';
 }
 
 /* Adds firing time t to the cluster's chains; returns its group. */
@@ -904,6 +1022,7 @@ chain(srw_issues *g, struct cluster *c, int64_t t, const char *ref)
 	hit = &c->grp[c->ngrp++];
 	ident(hit->id, sizeof hit->id, "cg_", c->id, NULL, ref, 16);
 	hit->start = hit->end = t;
+	due(c, t + 2 * g->horizon + 1);
 	return hit;
 }
 
@@ -941,6 +1060,8 @@ apply_resolve(srw_issue *is, int64_t r, const char *ref)
 	is->resolved_at = r;
 	setstr(&is->resolve_reason, reason);
 	is->dirty = true;
+	if (is->priv)
+		due(is->priv, r);	/* lower bound of its issue_due */
 }
 
 static srw_issue *
@@ -964,6 +1085,7 @@ open_issue(srw_issues *g, struct cluster *c, const srw_section *s, const char *r
 	}
 	hold(g, c, is);
 	attach(g, is, s, ref);
+	due(c, issue_due(g, is));
 	/* a Resolved that came first */
 	for (i = 0; i < c->npend; i++) {
 		struct pend *p = &c->pend[i];
@@ -1117,6 +1239,7 @@ resolved(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref
 	p->alert = srw_xstrdup(s->alert_name);
 	p->ref = srw_xstrdup(ref);
 	p->t = r;
+	due(c, r + 1);
 }
 
 int
@@ -1124,6 +1247,7 @@ srw_issues_feed(srw_issues *g, const srw_section *s, char *reason, size_t rsz)
 {
 	struct cluster *c;
 	char ref[512];
+	size_t ml;
 	bool fire;
 
 	if (!s->message_id || !*s->message_id) {
@@ -1151,14 +1275,16 @@ srw_issues_feed(srw_issues *g, const srw_section *s, char *reason, size_t rsz)
 		    s->index);
 		return -1;
 	}
-	if (s->index > 0)
-		snprintf(ref, sizeof ref, "%s#%d", s->message_id, s->index);
-	else
-		snprintf(ref, sizeof ref, "%s", s->message_id);
-	if (strlen(ref) >= sizeof ref - 1 || strchr(ref, ',')) {
+	ml = strlen(s->message_id);
+	if (ml + 16 > sizeof ref || memchr(s->message_id, ',', ml)) {
 		snprintf(reason, rsz, "message_id too long or with a comma");
 		return -1;
 	}
+	memcpy(ref, s->message_id, ml);
+	if (s->index > 0)
+		snprintf(ref + ml, sizeof ref - ml, "#%d", s->index);
+	else
+		ref[ml] = '\0';
 
 	c = get_cluster(g, s->cluster_id);
 	if (g->o.load && s->created_ms - g->horizon < c->loaded_from) {
@@ -1175,7 +1301,14 @@ srw_issues_feed(srw_issues *g, const srw_section *s, char *reason, size_t rsz)
 		firing(g, c, s, ref);
 	else
 		resolved(g, c, s, ref);
-	if (++g->nfed % 4096 == 0)
+	/* evictions happen two horizons after the end: sweeping each half
+	 * horizon of alert time keeps memory near the open issues */
+	g->nfed++;
+	if (g->last_sweep == INT64_MIN)
+		g->last_sweep = g->watermark;
+	else if (g->watermark - g->last_sweep >= g->horizon / 2) {
 		sweep(g, g->watermark, false);
+		g->last_sweep = g->watermark;
+	}
 	return 0;
 }
