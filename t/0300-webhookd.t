@@ -234,9 +234,37 @@ if command -v systemd-socket-activate >/dev/null; then
 	is "$(count "source = 'webhook' AND cluster_id = 'c-8f3a21'")" 2 "socket activation: rows stored"
 	ok "socket activation: said so" grep -q "socket activation" "$T/sa.err"
 	kill -TERM "$sa"; wait "$sa"
+	# Accept=yes: one process per connection on descriptor 3
+	clean
+	p=$(free_port)
+	systemd-socket-activate -a -l 127.0.0.1:"$p" -E STARROCKS_SOCKET -E STARROCKS_HOST \
+		-E STARROCKS_PORT -E STARROCKS_USER -E SRW_DIALECT webhookd 2>"$T/sa2.err" &
+	sa=$!; PIDS="$PIDS $sa"
+	PORT=$p
+	for i in $(seq 100); do grep -q "Listening on" "$T/sa2.err" && break; sleep 0.05; done
+	is "$(code -X POST --data-binary @"$F" "$(url /alertmanager)")" 200 "socket activation, Accept=yes: 200"
+	for i in $(seq 100); do grep -q "died with code" "$T/sa2.err" && break; sleep 0.05; done
+	ok "Accept=yes: the per-connection webhookd exits 0 when done" grep -q "died with code 0" "$T/sa2.err"
+	is "$(count "source = 'webhook' AND cluster_id = 'c-8f3a21'")" 2 "Accept=yes: rows stored"
+	kill -TERM "$sa"; wait "$sa"
 else
-	for i in 1 2 3; do ok "# SKIP systemd-socket-activate not installed" true; done
+	for i in 1 2 3 4 5 6; do ok "# SKIP systemd-socket-activate not installed" true; done
 fi
+
+# ---- --log and SIGHUP (logrotate) ---------------------------------------------
+webhookd --listen 127.0.0.1:0 --log "$T/wh.log" 2>"$T/logged.err" &
+PID=$!; PIDS="$PIDS $PID"
+for i in $(seq 100); do grep -q listening "$T/wh.log" 2>/dev/null && break; sleep 0.05; done
+PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/wh.log")
+ok "starts with --log, the log in the file" test -n "$PORT"
+is "$(code "$(url /healthz)")" 200 "request logged to the file"
+mv "$T/wh.log" "$T/wh.log.1"
+kill -HUP "$PID"
+sleep 0.3
+is "$(code "$(url /metrics)")" 200 "request after SIGHUP"
+ok "old file has the first request" grep -q 'GET /healthz 200' "$T/wh.log.1"
+ok "SIGHUP reopened the log: the new file has the second" grep -q 'GET /metrics 200' "$T/wh.log"
+kill -TERM "$PID"; wait "$PID"
 
 clean
 sql "DELETE FROM alerts.lark_alerts WHERE cluster_id LIKE 't300-%' OR alert_name LIKE 't300-%'"
