@@ -220,20 +220,16 @@ close_state(struct run *r)
 
 /* ---- input --------------------------------------------------------------- */
 
+/* Sections of a row from alerts.lark_alerts: a bad one is reported. */
 static void
-feed_sections(struct run *r, srw_section *s, int n, const srw_line *ln)
+feed_db_sections(struct run *r, srw_section *s, int n)
 {
 	char reason[256];
 	int i;
 
-	for (i = 0; i < n; i++) {
-		if (srw_issues_feed(r->g, &s[i], reason, sizeof reason) < 0) {
-			if (ln)
-				srw_ndjson_reject(ln, "%s", reason);
-			else
-				srw_warn("alerts.lark_alerts %s: %s", s[i].message_id, reason);
-		}
-	}
+	for (i = 0; i < n; i++)
+		if (srw_issues_feed(r->g, &s[i], reason, sizeof reason) < 0)
+			srw_warn("alerts.lark_alerts %s: %s", s[i].message_id, reason);
 }
 
 /*
@@ -368,7 +364,7 @@ read_db_alerts(struct run *r, int64_t since, int64_t until)
 			srw_section *s;
 			int n = srw_sections_split_cols(row, &s);
 
-			feed_sections(r, s, n, NULL);
+			feed_db_sections(r, s, n);
 			srw_sections_free(s, n);
 			free(last_id);
 			last_id = srw_xstrdup(row[0] ? row[0] : "");
