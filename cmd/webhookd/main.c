@@ -47,15 +47,13 @@ num_arg(const char *opt, const char *s, long min, long max)
 	char *end;
 	long v = strtol(s, &end, 10);
 
-	if (end == s || v < min || v > max)
+	if (end != s && v >= 0 && v < (1L << 40) && (*end == 'k' || *end == 'K'))
+		v <<= 10, end++;
+	else if (end != s && v >= 0 && v < (1L << 40) && (*end == 'm' || *end == 'M'))
+		v <<= 20, end++;
+	if (end == s || *end || v < min || v > max)
 		srw_die(SRW_EX_USAGE, "%s: want a number from %ld to %ld, got '%s'", opt,
 		    min, max, s);
-	if (*end == 'k' || *end == 'K')
-		v <<= 10, end++;
-	else if (*end == 'm' || *end == 'M')
-		v <<= 20, end++;
-	if (*end)
-		srw_die(SRW_EX_USAGE, "%s: bad number '%s'", opt, s);
 	return v;
 }
 
