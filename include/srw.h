@@ -116,6 +116,13 @@ typedef struct srw_val srw_val;
 enum srw_type { SRW_NULL, SRW_BOOL, SRW_NUM, SRW_STR, SRW_ARR, SRW_OBJ, SRW_INVALID };
 
 srw_val *srw_val_parse(const char *s, size_t len);	/* NULL if not JSON */
+/* The NDJSON reader's parse: into a per-thread arena, for values freed
+ * (with srw_val_free_record, in the same thread) before the record they are
+ * parsed inside of, such as a JSON string field of a record.  The arena is
+ * reset when no record is alive.  *errpos: where parsing stopped (the error,
+ * or the end of the value). */
+srw_val *srw_val_parse_record(const char *s, size_t len, const char **errpos);
+void srw_val_free_record(srw_val *v);
 void srw_val_free(srw_val *v);
 enum srw_type srw_val_type(const srw_val *v);
 srw_val *srw_val_get(const srw_val *obj, const char *key);	/* case-sensitive */

@@ -463,6 +463,7 @@ srw_card_rows(srw_card *c, const srw_val *msg, int flags, srw_buf *out,
 	int64_t ms;
 	char created[20];
 	int n = 0;
+	const char *end = NULL;
 
 	reason[0] = '\0';
 	if (!type || strcmp(type, "interactive") != 0)
@@ -471,7 +472,12 @@ srw_card_rows(srw_card *c, const srw_val *msg, int flags, srw_buf *out,
 		return 0;
 	if (!(content = srw_val_get_str(srw_val_get(msg, "body"), "content")))
 		return 0;
-	if (!(card = srw_val_parse(content, strlen(content)))) {
+	/* the card lives only inside this message: the record arena */
+	card = srw_val_parse_record(content, strlen(content), &end);
+	while (card && end && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+		end++;
+	if (!card || (end && *end)) {
+		srw_val_free_record(card);
 		snprintf(reason, rsz, "body.content is not valid JSON");
 		return -1;
 	}
@@ -479,7 +485,7 @@ srw_card_rows(srw_card *c, const srw_val *msg, int flags, srw_buf *out,
 		parse_card(c, card);
 	else
 		c->nsecs = 0;
-	srw_val_free(card);
+	srw_val_free_record(card);
 	for (i = 0; i < c->nsecs; i++) {
 		if (!(c->secs[i].have & (1u << F_ALERT_NAME)))
 			continue;

@@ -4,8 +4,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "srw.h"
 
 #define WARN_LIMIT 100	/* bad lines reported one by one; the rest counted */
@@ -165,33 +163,29 @@ ndline(const srw_line *ln, void *arg)
 {
 	struct ndctx *c = arg;
 	const char *end = NULL;
-	cJSON *j;
+	srw_val *v;
 	int rc;
 
 	if (blank(ln->text, ln->len))
 		return 0;
-	j = cJSON_ParseWithLengthOpts(ln->text, ln->len, &end, 0);
-	if (!j) {
-		const char *ep = cJSON_GetErrorPtr();
-		long col = ep && ep >= ln->text && ep <= ln->text + ln->len ?
-		    (long)(ep - ln->text) + 1 : 0;
-
-		srw_ndjson_reject(ln, "not valid JSON (near column %ld)", col);
+	if (!(v = srw_val_parse_record(ln->text, ln->len, &end))) {
+		srw_ndjson_reject(ln, "not valid JSON (near column %ld)",
+		    (long)(end - ln->text) + 1);
 		return SRW_NDJSON_REJECT;
 	}
 	if (end && !blank(end, (size_t)(ln->text + ln->len - end))) {
-		cJSON_Delete(j);
+		srw_val_free_record(v);
 		srw_ndjson_reject(ln, "trailing data after the JSON value");
 		return SRW_NDJSON_REJECT;
 	}
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
+	if (srw_val_type(v) != SRW_OBJ) {
+		srw_val_free_record(v);
 		srw_ndjson_reject(ln, "expected object");
 		return SRW_NDJSON_REJECT;
 	}
 	st.nread++;
-	rc = c->fn((srw_val *)j, ln, c->ctx);
-	cJSON_Delete(j);
+	rc = c->fn(v, ln, c->ctx);
+	srw_val_free_record(v);
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 /* val.c - srw_val, the parsed form of an NDJSON record, over cJSON.
  * The only file that knows which fast parser runs (DESIGN.md, JSON parsing). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,11 +11,143 @@
 #define C(v) ((cJSON *)(v))
 #define V(c) ((srw_val *)(c))
 
+/*
+ * Records of the NDJSON stream are parsed into a per-thread arena: a record
+ * is a few dozen small nodes and strings that all die together when the
+ * reader moves to the next line, so malloc and free per node (most of the
+ * parse time) become a pointer bump and one reset.  The arena is active only
+ * while a record is parsed; everything else (srw_val_parse, printing)
+ * allocates with malloc as usual, and free of an arena pointer is a no-op.
+ */
+struct chunk {
+	struct chunk *next;
+	size_t cap, used;
+	char mem[];
+};
+
+static __thread struct chunk *arena;
+static __thread bool arena_on;
+static __thread int arena_depth;	/* records alive (they may nest) */
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+static bool
+in_arena(const void *p)
+{
+	const struct chunk *c;
+
+	for (c = arena; c; c = c->next)
+		if ((const char *)p >= c->mem && (const char *)p < c->mem + c->cap)
+			return true;
+	return false;
+}
+
+static void *
+hook_malloc(size_t n)
+{
+	struct chunk *c = arena;
+
+	if (!arena_on)
+		return malloc(n);
+	n = (n + 15) & ~(size_t)15;
+	if (!c || c->used + n > c->cap) {
+		size_t cap = c ? 2 * c->cap : 64 * 1024;
+
+		while (cap < n)
+			cap *= 2;
+		if (!(c = malloc(sizeof *c + cap)))
+			return NULL;
+		c->cap = cap;
+		c->used = 0;
+		c->next = arena;
+		arena = c;
+	}
+	c->used += n;
+	return c->mem + c->used - n;
+}
+
+static void
+hook_free(void *p)
+{
+	if (p && !in_arena(p))
+		free(p);
+}
+
+static void
+init_hooks(void)
+{
+	cJSON_Hooks h = { hook_malloc, hook_free };
+
+	cJSON_InitHooks(&h);
+}
+
+/* After the last live record is gone: keep one chunk, big enough for the largest record
+ * seen lately, so the next parse allocates nothing. */
+static void
+arena_reset(void)
+{
+	struct chunk *c = arena, *n;
+	size_t total = 0;
+
+	if (!c || arena_depth > 0)
+		return;
+	if (!c->next) {
+		c->used = 0;
+		return;
+	}
+	for (; c; c = n) {
+		n = c->next;
+		total += c->cap;
+		free(c);
+	}
+	arena = NULL;
+	if (total <= (1u << 20)) {	/* a huge record does not pin its memory */
+		arena_on = true;
+		hook_malloc(total);
+		arena_on = false;
+		arena->used = 0;
+	}
+}
+
+srw_val *
+srw_val_parse_record(const char *s, size_t len, const char **errpos)
+{
+	const char *end = NULL;
+	cJSON *j;
+
+	pthread_once(&hooks_once, init_hooks);
+	arena_on = true;
+	j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+	arena_on = false;
+	if (!j) {
+		const char *ep = cJSON_GetErrorPtr();
+
+		*errpos = ep && ep >= s && ep <= s + len ? ep : s;
+		arena_reset();
+		return NULL;
+	}
+	arena_depth++;
+	*errpos = end;
+	return V(j);
+}
+
+void
+srw_val_free_record(srw_val *v)
+{
+	if (!v)
+		return;
+	cJSON_Delete(C(v));
+	arena_depth--;
+	arena_reset();
+}
+
 srw_val *
 srw_val_parse(const char *s, size_t len)
 {
 	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+	cJSON *j;
+
+	pthread_once(&hooks_once, init_hooks);
+	j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
 
 	/* "{...} junk" is not JSON either (cJSON stops at the value's end) */
 	while (j && end && end < s + len && (*end == ' ' || *end == '\t' ||
@@ -142,7 +275,10 @@ srw_val_len(const srw_val *arr)
 char *
 srw_val_print(const srw_val *v)
 {
-	char *s = cJSON_PrintUnformatted(C(v));
+	char *s;
+
+	pthread_once(&hooks_once, init_hooks);
+	s = cJSON_PrintUnformatted(C(v));
 
 	if (!s)
 		srw_die(SRW_EX_SOFTWARE, "out of memory");
