@@ -926,6 +926,11 @@ srw_rule *srw_group_add_rule(srw_rule_group *g);
  * reason on an unsupported template. */
 int srw_template(srw_buf *b, const char *tmpl, const srw_lset *ls, double value,
     char *err, size_t errsz);
+
+/* ---- lib/notify.c: signing for outgoing notifications ----------------- */
+/* Lark custom bot signature: base64(HMAC-SHA256(key = "TS\nSECRET", "")),
+ * ts in epoch seconds; out at least 64 bytes.  Returns out. */
+char *srw_lark_bot_sign(int64_t ts, const char *secret, char *out, size_t outsz);
 /* -- issue 10 (board) -- */
 
 #endif
