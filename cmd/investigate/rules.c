@@ -315,7 +315,7 @@ investigate_rules(struct inv *inv, struct report *r)
 	const char *cid = inv->cluster_id;
 	size_t i, best = 0, nh = sizeof hs / sizeof *hs;
 	json_t *x;
-	srw_buf q;
+	const char *kbq = NULL;
 	long acct;
 
 	/* steps 1-6: the fixed queries */
@@ -360,28 +360,53 @@ investigate_rules(struct inv *inv, struct report *r)
 		else if (!hs[i].call)
 			hs[i].call = f.id_alerts;
 
-	/* step 8: knowledge, then the report */
-	srw_buf_init(&q);
-	srw_buf_adds(&q, hs[best].score > 0 && hs[best].kb_query ? hs[best].kb_query :
-	    "cluster health triage");
-	f.kb = call(inv, f.id_kb, 7, "search_knowledge", json_pack("{s:s,s:i}", "query", q.s, "limit", 3));
-	srw_buf_free(&q);
-
 	snprintf(r->model, sizeof r->model, "rules");
 	if (hs[best].score <= 0) {
 		const char *reason = srw_json_str(inv->task, "reason");
+		json_t *risk = json_object_get(f.info, "risk");
+		const char *tf = srw_json_str(risk, "top_factors"), *lvl = srw_json_str(risk, "risk_level");
 
-		snprintf(r->severity, sizeof r->severity, "Info");
-		r->confidence = 0.30;
-		r->root_cause = srw_xstrdup("No abnormal metric, firing alert or recent operation"
-		    " explains the trigger; it may have been transient");
+		if (tf && *tf) {
+			/* no raw signal in the window, but the score said why */
+			snprintf(r->severity, sizeof r->severity, "%s", lvl && strcmp(lvl, "Critical") == 0 ?
+			    "Critical" : lvl && strcmp(lvl, "Warning") == 0 ? "Warning" : "Info");
+			r->confidence = 0.45;
+			r->root_cause = srw_xstrdup(tf);
+			{
+				srw_buf rc;
+
+				srw_buf_init(&rc);
+				srw_buf_printf(&rc, "Health score factors: %s (no alerts, metric snapshots or"
+				    " operations in the window to say more)", tf);
+				free(r->root_cause);
+				r->root_cause = rc.s;
+			}
+			report_evidence(r, inv, f.id_info, "latest risk snapshot (%s): %s, score factors %s",
+			    srw_json_str(risk, "snapshot_at"), lvl ? lvl : "?", tf);
+			report_recommend(r, "Look at the dimensions the score names (%s) on the cluster's"
+			    " dashboards; raw metrics arrive with the next rollup", tf);
+			kbq = strstr(tf, "disk") ? "BE data disk usage high filling up BEDiskUsageHigh" :
+			    strstr(tf, "heap") ? "FE heap usage too high JVM GC" :
+			    strstr(tf, "compaction") ? "compaction score high tablet versions" :
+			    strstr(tf, "latency") ? "query latency p99 high" :
+			    strstr(tf, "error") ? "query error rate high" :
+			    strstr(tf, "cpu") ? "cpu utilization high" : tf;
+		} else {
+			snprintf(r->severity, sizeof r->severity, "Info");
+			r->confidence = 0.30;
+			r->root_cause = srw_xstrdup("No abnormal metric, firing alert or recent operation"
+			    " explains the trigger; it may have been transient");
+			if (reason && *reason)
+				report_recommend(r, "Re-check at the next sentinel run; the trigger was: %s", reason);
+			else
+				report_recommend(r, "Re-check at the next sentinel run");
+		}
 		report_evidence(r, inv, f.id_alerts, "no firing alert in the last 24 hours");
-		report_evidence(r, inv, f.id_metrics, "%zu metrics within limits",
-		    json_array_size(json_object_get(f.metrics, "series")));
-		if (reason && *reason)
-			report_recommend(r, "Re-check at the next sentinel run; the trigger was: %s", reason);
+		if (json_array_size(json_object_get(f.metrics, "series")))
+			report_evidence(r, inv, f.id_metrics, "%zu metrics within limits",
+			    json_array_size(json_object_get(f.metrics, "series")));
 		else
-			report_recommend(r, "Re-check at the next sentinel run");
+			report_evidence(r, inv, f.id_metrics, "no metric snapshots in the last 24 hours");
 	} else {
 		snprintf(r->severity, sizeof r->severity, "%s", hs[best].sev);
 		r->confidence = hs[best].score;
@@ -395,6 +420,22 @@ investigate_rules(struct inv *inv, struct report *r)
 			if (i != best && hs[i].score > 0 && !(i == nh - 1 && hs[i].kb_query &&
 			    strstr(hs[best].cause, hs[i].kb_query)))
 				report_evidence(r, inv, hs[i].call, "also: %s", hs[i].cause);
+		kbq = hs[best].kb_query;
+	}
+
+	/* step 8: the Knowledge Lake on what was found */
+	if (kbq) {
+		f.kb = call(inv, f.id_kb, 7, "search_knowledge", json_pack("{s:s,s:i}", "query", kbq,
+		    "limit", 3));
+		x = json_array_get(json_object_get(f.kb, "hits"), 0);
+		if (x && srw_json_str(x, "title")) {
+			report_evidence(r, inv, f.id_kb, "knowledge: \"%s\" (%s)", srw_json_str(x, "title"),
+			    srw_json_str(x, "doc_id") ? srw_json_str(x, "doc_id") : "");
+			report_recommend(r, "Read the %s \"%s\" (agent.knowledge %s)",
+			    srw_json_str(x, "kind") ? srw_json_str(x, "kind") : "document",
+			    srw_json_str(x, "title"), srw_json_str(x, "doc_id") ? srw_json_str(x, "doc_id") : "");
+			r->confidence += 0.02;
+		}
 	}
 
 	/* is it account-wide? */
@@ -418,14 +459,6 @@ investigate_rules(struct inv *inv, struct report *r)
 		if (hs[best].score > 0 && strncmp(srw_json_str(x, "root_cause"), hs[best].cause, 12) == 0)
 			report_recommend(r, "This root cause was found before on this cluster: fix it"
 			    " for good rather than again");
-	}
-	x = json_array_get(json_object_get(f.kb, "hits"), 0);
-	if (x && srw_json_str(x, "title")) {
-		report_evidence(r, inv, f.id_kb, "knowledge: \"%s\" (%s)", srw_json_str(x, "title"),
-		    srw_json_str(x, "doc_id") ? srw_json_str(x, "doc_id") : "");
-		report_recommend(r, "Read the %s \"%s\" (agent.knowledge %s)", srw_json_str(x, "kind") ? srw_json_str(x, "kind") : "document",
-		    srw_json_str(x, "title"), srw_json_str(x, "doc_id") ? srw_json_str(x, "doc_id") : "");
-		r->confidence += 0.02;
 	}
 	if (r->confidence > 0.95)
 		r->confidence = 0.95;
