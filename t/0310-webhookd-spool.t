@@ -23,7 +23,7 @@ start_wh() {
 	PIDS="$PIDS $PID"
 	PORT=
 	for i in $(seq 200); do
-		PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/$name.err")
+		PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/$name.err" 2>/dev/null)
 		[ -n "$PORT" ] && return 0
 		kill -0 "$PID" 2>/dev/null || return 1
 		sleep 0.05

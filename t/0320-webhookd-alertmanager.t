@@ -27,7 +27,7 @@ printf 't320-am-token\n' >"$T/token"
 webhookd --listen 127.0.0.1:0 --token-file "$T/token" 2>"$T/wh.err" &
 WPID=$!; PIDS="$PIDS $WPID"
 for i in $(seq 200); do
-	WP=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/wh.err")
+	WP=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/wh.err" 2>/dev/null)
 	[ -n "$WP" ] && break
 	sleep 0.05
 done

@@ -52,7 +52,7 @@ webhookd --listen 127.0.0.1:0 --quiet 2>"$out/webhookd.log" &
 wh=$!; pids="$pids $wh"
 wp=
 for _ in $(seq 100); do
-	wp=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$out/webhookd.log")
+	wp=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$out/webhookd.log" 2>/dev/null)
 	[ -n "$wp" ] && break
 	sleep 0.05
 done
