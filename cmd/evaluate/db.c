@@ -249,7 +249,7 @@ rule_add(int argc, char *argv[])
 	json_map(as, &r->annot_kv, &r->nannots, err, sizeof err);
 	pq = srw_pq_new();
 	if (srw_rules_compile(&rs, pq, err, sizeof err) < 0) {
-		srw_warn("rule refused: %s", strstr(err, "rule ") ? strstr(err, "rule ") : err);
+		srw_warn("rule refused: %s", strstr(err, ": rule ") ? strstr(err, ": rule ") + 2 : err);
 		return SRW_EX_DATAERR;
 	}
 	srw_pq_free(pq);
