@@ -297,7 +297,7 @@ srw_val_to_json(const srw_val *v)
 	case SRW_NUM: {
 		double d = C(v)->valuedouble;
 
-		if (d == (double)(json_int_t)d && d > -9e15 && d < 9e15)
+		if (d > -9e15 && d < 9e15 && d == (double)(json_int_t)d)	/* range first: the cast of a larger value is UB */
 			return json_integer((json_int_t)d);
 		return json_real(d);
 	}
