@@ -451,6 +451,17 @@ typedef struct srw_stream_load_result {
 int srw_stream_load(const srw_stream_load_cfg *c, const char *body, size_t len,
     srw_stream_load_result *res);
 
+/* ---- lib/hash.c: stable hashing and sharding -------------------------- */
+
+#define SRW_HASH_SEED 1469598103934665603ULL	/* FNV-1a offset basis */
+/* FNV-1a 64 of n bytes, continuing from h (start with SRW_HASH_SEED). */
+uint64_t srw_hash64(const void *p, size_t n, uint64_t h);
+uint64_t srw_hash_str(const char *s);
+/* "--shard I/N": 0 <= I < N.  Returns 0, or -1 if malformed. */
+int srw_shard_parse(const char *arg, unsigned *i, unsigned *n);
+/* The shard (0..n-1) a hash belongs to, the same on every machine. */
+unsigned srw_shard_of(uint64_t h, unsigned n);
+
 /* ---- lib/sections.c: pipe-joined alert rows split into sections ------- */
 /*
  * A Lark card row joins the fields of its sections with '|' in section
@@ -593,6 +604,10 @@ const char *srw_point_get_label(const srw_point *p, const char *k);	/* NULL if a
 const char *srw_point_type_name(enum srw_ptype t);
 int srw_point_type_parse(const char *s, enum srw_ptype *t);	/* NULL -> gauge */
 void srw_point_sort_labels(srw_point_label *l, size_t n);
+/* Is the point's series in shard i of n?  Hashes the value of by_label when
+ * given and present (rollup --snapshot shards whole clusters), else name,
+ * label key and le: stable across machines and runs. */
+bool srw_point_in_shard(const srw_point *p, const char *by_label, unsigned i, unsigned n);
 /* Writers (srw_jw): "labels":{…} in the order given; a value with NaN/Inf
  * as the strings above; a whole point line (le NULL: none). */
 void srw_point_jw_labels(srw_buf *b, const srw_point_label *l, size_t n);

@@ -277,3 +277,22 @@ srw_point_sort_labels(srw_point_label *l, size_t n)
 		l[j] = x;
 	}
 }
+
+bool
+srw_point_in_shard(const srw_point *p, const char *by_label, unsigned i, unsigned n)
+{
+	uint64_t h = SRW_HASH_SEED;
+	const char *v;
+
+	if (n <= 1)
+		return true;
+	if (by_label && (v = srw_point_get_label(p, by_label))) {
+		h = srw_hash64(v, strlen(v), h);
+	} else {
+		h = srw_hash64(p->name, strlen(p->name) + 1, h);
+		h = srw_hash64(p->key.s ? p->key.s : "", p->key.len + 1, h);
+		if (p->le)
+			h = srw_hash64(p->le, strlen(p->le), h);
+	}
+	return srw_shard_of(h, n) == i;
+}

@@ -63,6 +63,7 @@ static struct res res[NRES_MAX];
 static size_t nres;
 static int64_t lateness = 120000;
 static bool snapshot;
+static unsigned shard, nshards = 1;	/* --shard I/N */
 
 static struct series *ser;
 static size_t nser, capser;
@@ -79,25 +80,14 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: rollup [-r RES[,RES...]] [--lateness DURATION] [--strict]\n"
+	    "usage: rollup [-r RES[,RES...]] [--lateness DURATION] [--shard I/N] [--strict]\n"
 	    "              [--reject FILE] [FILE ...]\n"
-	    "       rollup --snapshot [--lateness DURATION] [--strict] [--reject FILE] [FILE ...]\n"
+	    "       rollup --snapshot [--lateness DURATION] [--shard I/N] [--strict]\n"
+	    "              [--reject FILE] [FILE ...]\n"
 	    "  RES: 5m 10m 30m 1h 4h (default: all)\n");
 	exit(SRW_EX_USAGE);
 }
 
-static uint64_t
-hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h ^ (h >> 29);
-}
 
 /* Arena for series strings: freed only at exit (they live as long as the
  * series), so one malloc per 64 KiB, not per series. */
@@ -168,7 +158,8 @@ series_get(const srw_point *p)
 	srw_buf_add(&keybuf, p->key.s, p->key.len + 1);
 	if (p->le)
 		srw_buf_adds(&keybuf, p->le);
-	h = hash(keybuf.s, keybuf.len);
+	h = srw_hash64(keybuf.s, keybuf.len, SRW_HASH_SEED);
+	h ^= h >> 29;	/* FNV's low bits are weak: the table index uses them */
 	if (2 * (nser + 1) > tabcap)
 		tab_grow();
 	for (j = h & (tabcap - 1); tab[j]; j = (j + 1) & (tabcap - 1)) {
@@ -335,20 +326,26 @@ on_point(srw_val *rec, const srw_line *ln, void *ctx)
 	struct series *s;
 	char err[160];
 	double adj = 0;
-	bool in_order;
+	bool in_order, mine;
 	size_t ri;
 
 	if (srw_point_read(&pt, rec, err, sizeof err) != 0) {
 		srw_ndjson_reject(ln, "%s", err);
 		return SRW_NDJSON_REJECT;
 	}
-	if (have_wm && pt.ts < watermark - lateness) {
+	/* another shard's series still moves time forward, so every shard
+	 * flushes and judges lateness as one process would */
+	mine = nshards <= 1 || srw_point_in_shard(&pt, snapshot ? "cluster_id" : NULL,
+	    shard, nshards);
+	if (mine && have_wm && pt.ts < watermark - lateness) {
 		late++;
 		srw_ndjson_reject(ln, "late point: ts %lld is more than the lateness "
 		    "behind the newest point (%lld)", (long long)pt.ts, (long long)watermark);
 		return SRW_NDJSON_REJECT;
 	}
-	if (snapshot) {
+	if (!mine) {
+		/* nothing to aggregate here */
+	} else if (snapshot) {
 		rollup_snap_point(snap, &pt);
 	} else if (isnan(pt.value)) {
 		nan_points++;	/* a staleness marker or a broken sample: no value */
@@ -432,6 +429,7 @@ main(int argc, char *argv[])
 		{ "resolution", required_argument, NULL, 'r' },
 		{ "lateness", required_argument, NULL, 'L' },
 		{ "snapshot", no_argument, NULL, 'S' },
+		{ "shard", required_argument, NULL, 'H' },
 		{ "strict", no_argument, NULL, 's' },
 		{ "reject", required_argument, NULL, 'R' },
 		{ "progress", no_argument, NULL, 'p' },
@@ -454,6 +452,10 @@ main(int argc, char *argv[])
 				srw_die(SRW_EX_USAGE, "bad --lateness '%s'", optarg);
 			break;
 		case 'S': snapshot = true; break;
+		case 'H':
+			if (srw_shard_parse(optarg, &shard, &nshards) != 0)
+				srw_die(SRW_EX_USAGE, "--shard wants I/N with 0 <= I < N, got '%s'", optarg);
+			break;
 		case 's': no.strict = true; break;
 		case 'R': no.reject_path = optarg; break;
 		case 'p': srw_progress_force(true); break;
