@@ -145,7 +145,7 @@ srw_buf_add_jnum(srw_buf *b, double v)
 		srw_buf_add(b, "null", 4);
 		return;
 	}
-	if (v == (double)(int64_t)v && fabs(v) < 9007199254740992.0) {
+	if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {	/* range first: UB past int64 */
 		srw_buf_add_jint(b, (int64_t)v);
 		return;
 	}
