@@ -804,6 +804,9 @@ json_t *srw_anthropic_messages(const srw_llm *c, const json_t *req, long *status
     char *err, size_t errsz);	/* POST /v1/messages */
 json_t *srw_openai_chat(const srw_llm *c, const json_t *req, long *status,
     char *err, size_t errsz);	/* POST (/v1)/chat/completions */
+/* POST (/v1)/embeddings: n*dim floats in input order (malloc'd), or NULL. */
+float *srw_openai_embed(const srw_llm *c, const char *model, const char *const *texts,
+    size_t n, size_t *dim, char *err, size_t errsz);
 
 /* lib/kb.c: Knowledge Lake search in memory: BM25 (fulltext), hashed
  * character 3-gram TF-IDF cosine (vector), reciprocal rank fusion (hybrid). */

@@ -98,3 +98,74 @@ srw_openai_chat(const srw_llm *c, const json_t *req, long *status, char *err, si
 	srw_buf_free(&key);
 	return j;
 }
+
+/* Embeddings from an OpenAI-compatible POST (/v1)/embeddings, in batches of
+ * 64 inputs.  Returns n*dim floats (malloc'd) in input order, or NULL. */
+float *
+srw_openai_embed(const srw_llm *c, const char *model, const char *const *texts, size_t n,
+    size_t *dim, char *err, size_t errsz)
+{
+	srw_buf key;
+	const char *headers[3] = { "content-type: application/json", NULL, NULL };
+	float *out = NULL;
+	size_t i, j, d = 0;
+
+	srw_buf_init(&key);
+	if (c->api_key && *c->api_key) {
+		srw_buf_printf(&key, "authorization: Bearer %s", c->api_key);
+		headers[1] = key.s;
+	}
+	for (i = 0; i < n; i += 64) {
+		size_t m = n - i < 64 ? n - i : 64;
+		json_t *req = json_pack("{s:s,s:[]}", "model", model, "input"), *resp, *item;
+		long status;
+
+		for (j = 0; j < m; j++) {
+			json_t *t = json_string(texts[i + j]);	/* NULL: not UTF-8 */
+
+			json_array_append_new(json_object_get(req, "input"), t ? t : json_string(""));
+		}
+		resp = post(c, c->base_url && strstr(c->base_url, "/v1") ? "/embeddings" :
+		    "/v1/embeddings", headers, req, &status, err, errsz);
+		json_decref(req);
+		if (!resp)
+			goto fail;
+		if (json_array_size(json_object_get(resp, "data")) != m) {
+			snprintf(err, errsz, "embeddings: %zu vectors for %zu inputs",
+			    json_array_size(json_object_get(resp, "data")), m);
+			json_decref(resp);
+			goto fail;
+		}
+		json_array_foreach(json_object_get(resp, "data"), j, item) {
+			json_t *v = json_object_get(item, "embedding"), *x;
+			json_int_t idx = json_integer_value(json_object_get(item, "index"));
+			size_t k;
+
+			if (!json_object_get(item, "index"))
+				idx = (json_int_t)j;
+			if (!d) {
+				d = json_array_size(v);
+				out = srw_xcalloc(n * (d ? d : 1), sizeof *out);
+			}
+			if (!d || json_array_size(v) != d || idx < 0 || (size_t)idx >= m) {
+				snprintf(err, errsz, "embeddings: vectors of unequal or zero size");
+				json_decref(resp);
+				goto fail;
+			}
+			json_array_foreach(v, k, x)
+				out[(i + (size_t)idx) * d + k] = (float)json_number_value(x);
+		}
+		json_decref(resp);
+	}
+	if (key.s)
+		memset(key.s, 0, key.len);
+	srw_buf_free(&key);
+	*dim = d;
+	return out;
+fail:
+	if (key.s)
+		memset(key.s, 0, key.len);
+	srw_buf_free(&key);
+	free(out);
+	return NULL;
+}

@@ -337,6 +337,19 @@ build(srw_kb *kb)
 	kb->built = true;
 }
 
+static void
+normalise(float *v, size_t n)
+{
+	double norm = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		norm += (double)v[i] * v[i];
+	if (norm > 0)
+		for (norm = sqrt(norm), i = 0; i < n; i++)
+			v[i] = (float)(v[i] / norm);
+}
+
 int
 srw_kb_set_vectors(srw_kb *kb, const float *v, size_t dim)
 {
@@ -348,6 +361,7 @@ srw_kb_set_vectors(srw_kb *kb, const float *v, size_t dim)
 		free(kb->docs[i].vec);
 		kb->docs[i].vec = srw_xmalloc(dim * sizeof(float));
 		memcpy(kb->docs[i].vec, v + i * dim, dim * sizeof(float));
+		normalise(kb->docs[i].vec, dim);
 	}
 	kb->dim = dim;
 	kb->external = true;
@@ -442,8 +456,12 @@ srw_kb_search_vec(srw_kb *kb, const char *query, const float *qvec,
 			grams_of(query, g);
 			weigh(g, kb->gidf, qv);
 			free(g);
-			qvec = qv;
+		} else {
+			qv = srw_xmalloc(kb->dim * sizeof(float));
+			memcpy(qv, qvec, kb->dim * sizeof(float));
+			normalise(qv, kb->dim);
 		}
+		qvec = qv;
 		nb = rank_vec(kb, qvec, b);
 	}
 	if (mode == SRW_KB_FULLTEXT || mode == SRW_KB_VECTOR) {

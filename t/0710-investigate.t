@@ -5,7 +5,7 @@
 # against the real database, bounds, fallback, storage, the Knowledge Lake.
 . "$(dirname "$0")/lib.sh"
 need_db
-plan 56
+plan 59
 
 NOW='2026-03-10 12:00:00'
 unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL INVESTIGATE_DB_USER
@@ -275,3 +275,21 @@ DELETE FROM alerts.lark_alerts WHERE message_id LIKE 'iv-%';
 DELETE FROM agent.memory WHERE cluster_id LIKE 'iv-%';
 DELETE FROM agent.investigations WHERE cluster_id LIKE 'iv-%';
 DELETE FROM agent.tasks WHERE cluster_id LIKE 'iv-%'"
+
+# --- vectors from an OpenAI-compatible embeddings endpoint ----------------------
+mkdir -p "$T/emb"
+echo '{"api_key": "emb-key", "responses": []}' >"$T/emb.json"
+python3 "$TOP/t/fakes/fake-openai.py" "$T/emb.json" "$T/emb" &
+FAKEPID=$!
+i=0; while [ ! -f "$T/emb/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+INVESTIGATE_EMBED_URL=http://127.0.0.1:$(cat "$T/emb/port")/v1 INVESTIGATE_EMBED_KEY=emb-key INVESTIGATE_EMBED_MODEL=bge-small \
+	investigate search --mode vector --limit 2 'FE heap' >"$T/emb.out" 2>"$T/err.emb"
+rc=$?
+kill $FAKEPID 2>/dev/null; wait $FAKEPID 2>/dev/null
+ndocs=$(sql "SELECT COUNT(*) FROM agent.knowledge")
+is "$rc/$(tr '\n' ' ' <"$T/emb/embeddings")/$(wc -l <"$T/emb.out" | tr -d ' ')" "0/bge-small $ndocs bge-small 1 /2" \
+	"embeddings endpoint: documents embedded once, then the query"
+INVESTIGATE_EMBED_URL=http://127.0.0.1:1/v1 INVESTIGATE_EMBED_MODEL=bge-small \
+	investigate search --mode vector --limit 1 'BE dwon aftr upgarde' >"$T/emb2.out" 2>"$T/err.emb2"
+is "$?/$(j "$T/emb2.out" kind)" "0/oncall_log" "embeddings unavailable: local n-gram vectors, with a warning"
+ok "the warning says so" grep -q 'local n-gram vectors' "$T/err.emb2"

@@ -16,6 +16,7 @@ struct inv {
 	enum srw_kb_mode kb_mode;
 	srw_kb *kb;		/* agent.knowledge, loaded on first search */
 	json_t *kb_docs;	/* the rows behind kb, same order */
+	bool kb_embedded;	/* kb vectors from the embedding model */
 	const char *kl_url;	/* KNOWLEDGE_LAKE_URL: remote MCP server */
 
 	/* per task */

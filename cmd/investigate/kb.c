@@ -13,6 +13,62 @@ static const char *const kinds[] = {
 	"runbook", "oncall_log", "known_bug", "guideline", "resolution", NULL,
 };
 
+/* Embedding model (OpenAI-compatible /v1/embeddings) for vector search,
+ * when INVESTIGATE_EMBED_URL and INVESTIGATE_EMBED_MODEL are set; NULL
+ * otherwise: the local n-gram vectors are used. */
+static const char *embed_model;
+static srw_llm embed;
+
+static bool
+embed_setup(void)
+{
+	embed.base_url = srw_env("INVESTIGATE_EMBED_URL", NULL);
+	embed.api_key = srw_env("INVESTIGATE_EMBED_KEY", NULL);
+	embed.timeout_ms = 60000;
+	embed.max_retries = 3;
+	embed_model = srw_env("INVESTIGATE_EMBED_MODEL", NULL);
+	if (embed.base_url && !embed_model)
+		srw_warn("INVESTIGATE_EMBED_URL without INVESTIGATE_EMBED_MODEL: local vectors");
+	return embed.base_url && embed_model;
+}
+
+/* Document vectors from the embedding model; false (local vectors kept)
+ * when it fails. */
+static bool
+embed_docs(struct inv *inv)
+{
+	size_t n = json_array_size(inv->kb_docs), i, dim;
+	const char **texts;
+	char **own, err[512];
+	float *v;
+	json_t *row;
+
+	if (!n)
+		return false;
+	texts = srw_xcalloc(n, sizeof *texts);
+	own = srw_xcalloc(n, sizeof *own);
+	json_array_foreach(inv->kb_docs, i, row) {
+		srw_buf b;
+
+		srw_buf_init(&b);
+		srw_buf_printf(&b, "%s\n%.6000s", srw_json_str(row, "title") ? srw_json_str(row, "title") : "",
+		    srw_json_str(row, "body") ? srw_json_str(row, "body") : "");
+		texts[i] = own[i] = b.s;
+	}
+	v = srw_openai_embed(&embed, embed_model, texts, n, &dim, err, sizeof err);
+	for (i = 0; i < n; i++)
+		free(own[i]);
+	free(own);
+	free(texts);
+	if (!v) {
+		srw_warn("embeddings unavailable (%s): local n-gram vectors", err);
+		return false;
+	}
+	srw_kb_set_vectors(inv->kb, v, dim);
+	free(v);
+	return true;
+}
+
 static bool
 load_local(struct inv *inv, char *err, size_t errsz)
 {
@@ -42,6 +98,8 @@ load_local(struct inv *inv, char *err, size_t errsz)
 		srw_kb_add(inv->kb, srw_json_str(row, "title"), text.s);
 		srw_buf_free(&text);
 	}
+	if (embed_setup())
+		inv->kb_embedded = embed_docs(inv);
 	return true;
 }
 
@@ -211,7 +269,20 @@ kb_search(struct inv *inv, const char *query, enum srw_kb_mode mode, long limit,
 	if (!load_local(inv, err, errsz))
 		return NULL;
 	hits = srw_xcalloc((size_t)limit, sizeof *hits);
-	n = srw_kb_search(inv->kb, query, mode, hits, (size_t)limit);
+	if (inv->kb_embedded && mode != SRW_KB_FULLTEXT) {
+		const char *q[1] = { query };
+		size_t dim;
+		float *qv = srw_openai_embed(&embed, embed_model, q, 1, &dim, err, errsz);
+
+		if (!qv) {
+			free(hits);
+			return NULL;
+		}
+		n = srw_kb_search_vec(inv->kb, query, qv, mode, hits, (size_t)limit);
+		free(qv);
+	} else {
+		n = srw_kb_search(inv->kb, query, mode, hits, (size_t)limit);
+	}
 	arr = json_array();
 	for (i = 0; i < n; i++) {
 		json_t *d = json_array_get(inv->kb_docs, hits[i].doc);
@@ -223,8 +294,9 @@ kb_search(struct inv *inv, const char *query, enum srw_kb_mode mode, long limit,
 		    "excerpt", excerpt(srw_json_str(d, "body"))));
 	}
 	free(hits);
-	out = json_pack("{s:s,s:s,s:s,s:I,s:I,s:o}", "source", "agent.knowledge", "mode",
-	    srw_kb_mode_name(mode), "query", query, "documents", (json_int_t)srw_kb_count(inv->kb),
+	out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:o}", "source", "agent.knowledge", "mode",
+	    srw_kb_mode_name(mode), "vectors", inv->kb_embedded ? embed_model : "ngram-tfidf",
+	    "query", query, "documents", (json_int_t)srw_kb_count(inv->kb),
 	    "row_count", (json_int_t)n, "hits", arr);
 	return out;
 }

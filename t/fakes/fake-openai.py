@@ -9,7 +9,11 @@ parameters) and that every assistant tool_call is answered by a tool message
 with its tool_call_id before the next turn; answers with the next scripted
 {"message": {...}, "finish_reason": ...}.  Problems go to LOGDIR/errors and
 get a 400.  Requests are logged as LOGDIR/req-N.json.
+
+POST /v1/embeddings answers with deterministic 32-dimension vectors (words
+hashed into buckets), one line per call appended to LOGDIR/embeddings.
 """
+import zlib
 import json
 import os
 import sys
@@ -59,9 +63,30 @@ class H(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def embeddings(self, raw, hdrs):
+        body = json.loads(raw)
+        inputs = body.get("input")
+        if hdrs.get("authorization") != "Bearer " + script["api_key"] or not body.get("model") \
+                or not isinstance(inputs, list):
+            with open(os.path.join(logdir, "errors"), "a") as f:
+                f.write("embeddings: bad request\n")
+            return self.reply(400, {"error": {"message": "bad embeddings request"}})
+        with open(os.path.join(logdir, "embeddings"), "a") as f:
+            f.write("%s %d\n" % (body["model"], len(inputs)))
+        data = []
+        for i, text in enumerate(inputs):
+            v = [0.0] * 32
+            for w in text.lower().replace("-", " ").split():
+                v[zlib.crc32(w.strip(".,:;()").encode()) % 32] += 1.0
+            data.append({"object": "embedding", "index": i, "embedding": v})
+        data.reverse()  # the index, not the order, says which input
+        return self.reply(200, {"object": "list", "data": data, "model": body["model"]})
+
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
         hdrs = {k.lower(): v for k, v in self.headers.items()}
+        if self.path == "/v1/embeddings":
+            return self.embeddings(raw, hdrs)
         state["n"] += 1
         k = state["n"]
         open(os.path.join(logdir, "req-%d.json" % k), "w").write(raw)
