@@ -51,16 +51,6 @@ usage(void)
 	exit(SRW_EX_USAGE);
 }
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static void
 rehash(struct fleet *f)
 {
@@ -70,7 +60,7 @@ rehash(struct fleet *f)
 	f->nslot = f->nslot ? 2 * f->nslot : 1024;
 	f->slot = srw_xcalloc(f->nslot, sizeof *f->slot);
 	for (i = 0; i < f->n; i++) {
-		for (j = hash(f->cl[i].id) & (f->nslot - 1); f->slot[j];
+		for (j = srw_hash_str(f->cl[i].id) & (f->nslot - 1); f->slot[j];
 		    j = (j + 1) & (f->nslot - 1))
 			;
 		f->slot[j] = i + 1;
@@ -88,7 +78,7 @@ cluster(struct fleet *f, const char *id)
 	if (!id || !*id)
 		return NULL;
 	if (f->nslot) {
-		for (j = hash(id) & (f->nslot - 1); f->slot[j]; j = (j + 1) & (f->nslot - 1))
+		for (j = srw_hash_str(id) & (f->nslot - 1); f->slot[j]; j = (j + 1) & (f->nslot - 1))
 			if (strcmp(f->cl[f->slot[j] - 1].id, id) == 0)
 				return &f->cl[f->slot[j] - 1];
 	}
@@ -111,7 +101,7 @@ cluster(struct fleet *f, const char *id)
 	if (2 * f->n > f->nslot)
 		rehash(f);
 	else {
-		for (j = hash(id) & (f->nslot - 1); f->slot[j]; j = (j + 1) & (f->nslot - 1))
+		for (j = srw_hash_str(id) & (f->nslot - 1); f->slot[j]; j = (j + 1) & (f->nslot - 1))
 			;
 		f->slot[j] = f->n;
 	}

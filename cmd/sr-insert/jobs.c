@@ -53,19 +53,6 @@ struct jobs {
 	void *ctx;
 };
 
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void
 refused(const char *line, size_t len, const char *reason, void *ctx)
 {
@@ -237,7 +224,7 @@ push(struct jobs *js, struct worker *w)
 int
 jobs_add(struct jobs *js, const srw_val *row, const srw_line *ln)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = SRW_HASH_SEED;
 	struct worker *w;
 	struct chunk *c;
 	size_t k;
@@ -251,12 +238,12 @@ jobs_add(struct jobs *js, const srw_val *row, const srw_line *ln)
 		double d;
 
 		if (s)
-			h = fnv(h, s, strlen(s));
+			h = srw_hash64(s, strlen(s), h);
 		else if (srw_val_num(v, &d))
-			h = fnv(h, &d, sizeof d);
-		h = fnv(h, "\x1f", 1);
+			h = srw_hash64(&d, sizeof d, h);
+		h = srw_hash64("\x1f", 1, h);
 	}
-	w = &js->w[h % (uint64_t)js->n];
+	w = &js->w[srw_shard_of(h, (unsigned)js->n)];
 	if (!(c = w->fill)) {
 		c = w->fill = srw_xcalloc(1, sizeof *c);
 		srw_buf_init(&c->text);
