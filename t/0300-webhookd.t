@@ -110,6 +110,23 @@ is "$(code -X POST --data-binary @"$T/big.json" "$(url /alertmanager)")" 413 "bo
 is "$(code -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$T/big.json" "$(url /alertmanager)")" 413 \
 	"chunked body over 1 MiB: 413"
 ok "still serving after the bad input" test "$(code "$(url /healthz)")" = 200
+long=$(printf 'x%.0s' $(seq 1100))
+jq -c --arg long "$long" '.alerts[0].labels.alertname = "t300-Ok" | .alerts[1].labels.alertname = "t300-TooLong"
+	| .alerts[1].labels.cluster_name = $long' "$F" >"$T/toolong.json"
+is "$(code -X POST --data-binary @"$T/toolong.json" "$(url /alertmanager)")" 422 "a row the column checks refuse: 422"
+ok "422 names the column" jq -e '.error | test("cluster_name")' "$T/body"
+is "$(count "alert_name = 't300-Ok'"):$(count "alert_name = 't300-TooLong'")" "1:0" "the request's other row is stored"
+
+# concurrent identical requests: one copy per batch, every request answered
+jq -c '.alerts[0].labels.alertname = "t300-Same1" | .alerts[1].labels.alertname = "t300-Same2"' "$F" >"$T/same.json"
+cpids=
+for i in $(seq 12); do
+	code -X POST --data-binary @"$T/same.json" "$(url /alertmanager)" >"$T/samecode.$i" &
+	cpids="$cpids $!"
+done
+wait $cpids
+is "$(for f in "$T"/samecode.*; do cat "$f"; echo; done | sort -u)" 200 "12 concurrent identical requests: all 200"
+is "$(count "alert_name LIKE 't300-Same_'")" 2 "and 2 rows"
 
 # ---- /healthz, /metrics, the log -----------------------------------------
 is "$(code "$(url /healthz)")" 200 "healthz: 200"
@@ -118,7 +135,7 @@ curl -s -m 5 "$(url /metrics)" >"$T/metrics"
 ok "metrics: requests by code" grep -q '^webhookd_requests_total{code="400"} 7$' "$T/metrics"
 ok "metrics: 413s counted" grep -q '^webhookd_requests_total{code="413"} 2$' "$T/metrics"
 ok "metrics: latency histogram" grep -q '^webhookd_request_duration_seconds_bucket{le="+Inf"} [0-9]' "$T/metrics"
-is "$(awk '$1 == "webhookd_alerts_stored_total" { print $2 }' "$T/metrics")" 8 "metrics: alerts stored"
+is "$(awk '$1 == "webhookd_alerts_stored_total" { print $2 }' "$T/metrics")" 33 "metrics: alerts stored"
 ok "one log line per request" grep -q 'POST /alertmanager 413 alerts=0' "$T/main.err"
 kill -TERM "$PID"
 wait "$PID"
@@ -188,7 +205,7 @@ is "$(count "alert_name = 't300-Drain'")" 1 "and its row is stored"
 # ---- --stdout --------------------------------------------------------------
 webhookd --listen 127.0.0.1:0 --stdout >"$T/out.ndjson" 2>"$T/stdout.err" &
 PID=$!; PIDS="$PIDS $PID"
-for i in $(seq 100); do grep -q listening "$T/stdout.err" && break; sleep 0.05; done
+for i in $(seq 100); do grep -q listening "$T/stdout.err" 2>/dev/null && break; sleep 0.05; done
 PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/stdout.err")
 is "$(code -X POST --data-binary @"$F" "$(url /alertmanager)")" 200 "--stdout: 200"
 kill -TERM "$PID"; wait "$PID"
@@ -207,7 +224,7 @@ if command -v socat >/dev/null; then
 	p=$(free_port)
 	socat -d -d TCP-LISTEN:"$p",bind=127.0.0.1,reuseaddr EXEC:"webhookd --inetd" 2>"$T/inetd.err" &
 	sp=$!; PIDS="$PIDS $sp"
-	for i in $(seq 100); do grep -q "listening on" "$T/inetd.err" && break; sleep 0.05; done
+	for i in $(seq 100); do grep -q "listening on" "$T/inetd.err" 2>/dev/null && break; sleep 0.05; done
 	PORT=$p
 	# two requests on one kept-alive connection
 	out=$(curl -s -m 10 -o /dev/null -w '%{http_code} ' -X POST --data-binary @"$F" "$(url /alertmanager)" \
@@ -229,7 +246,7 @@ if command -v systemd-socket-activate >/dev/null; then
 		-E STARROCKS_PORT -E STARROCKS_USER -E SRW_DIALECT webhookd 2>"$T/sa.err" &
 	sa=$!; PIDS="$PIDS $sa"
 	PORT=$p
-	for i in $(seq 100); do grep -q "Listening on" "$T/sa.err" && break; sleep 0.05; done
+	for i in $(seq 100); do grep -q "Listening on" "$T/sa.err" 2>/dev/null && break; sleep 0.05; done
 	is "$(code -X POST --data-binary @"$F" "$(url /alertmanager)")" 200 "socket activation: 200"
 	is "$(count "source = 'webhook' AND cluster_id = 'c-8f3a21'")" 2 "socket activation: rows stored"
 	ok "socket activation: said so" grep -q "socket activation" "$T/sa.err"
@@ -241,7 +258,7 @@ if command -v systemd-socket-activate >/dev/null; then
 		-E STARROCKS_PORT -E STARROCKS_USER -E SRW_DIALECT webhookd 2>"$T/sa2.err" &
 	sa=$!; PIDS="$PIDS $sa"
 	PORT=$p
-	for i in $(seq 100); do grep -q "Listening on" "$T/sa2.err" && break; sleep 0.05; done
+	for i in $(seq 100); do grep -q "Listening on" "$T/sa2.err" 2>/dev/null && break; sleep 0.05; done
 	is "$(code -X POST --data-binary @"$F" "$(url /alertmanager)")" 200 "socket activation, Accept=yes: 200"
 	for i in $(seq 100); do grep -q "died with code" "$T/sa2.err" && break; sleep 0.05; done
 	ok "Accept=yes: the per-connection webhookd exits 0 when done" grep -q "died with code 0" "$T/sa2.err"

@@ -171,6 +171,8 @@ route(struct req *r, const char *url, const char *method)
 			return reply_error(r, 413, msg, NULL, NULL);
 		}
 		r->kind = K_HOOK;
+		if (cl)		/* one allocation for the body, and room for the rows */
+			srw_buf_grow(&r->body, strtoull(cl, NULL, 10));
 		return MHD_YES;
 	}
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0) {
@@ -199,6 +201,7 @@ on_body(struct req *r)
 		return reply_error(r, 413, msg, NULL, NULL);
 	}
 	srw_buf_init(&r->job.rows);
+	srw_buf_grow(&r->job.rows, r->body.len);
 	if (srw_am_rows(r->body.len ? r->body.s : "", r->body.len, srw_now_ms(),
 	    &r->job.rows, &res, err, sizeof err) != 0)
 		return reply_error(r, 400, err, NULL, NULL);

@@ -316,11 +316,11 @@ on_refused(const char *line, size_t len, const char *reason, void *ctx)
 	}
 	srw_warn("row refused by the database: %s: %.*s", reason,
 	    (int)(len > 120 ? 120 : len), line);
-	for (j = round_jobs; j; j = j->next) {
+	for (j = round_jobs; j; j = j->next) {	/* every request with this row */
 		if (memmem(j->rows.s, j->rows.len, line, len)) {
 			j->refused = true;
-			snprintf(j->msg, sizeof j->msg, "row refused by the database: %s", reason);
-			break;
+			snprintf(j->msg, sizeof j->msg, "row refused by the database: %.150s",
+			    reason);
 		}
 	}
 }
@@ -356,6 +356,63 @@ db_connect(void)
 	return db_ok;
 }
 
+/*
+ * The distinct rows of a round.  Concurrent requests often carry the same
+ * alerts (every peer of an Alertmanager HA cluster may send a notification,
+ * and a group is re-sent whole when one of its alerts changes); one copy in
+ * the INSERT stores them all.  Entries point into the jobs' row buffers.
+ */
+struct seen {
+	uint64_t h;		/* 0: empty slot */
+	const char *p;
+	size_t len;
+	struct job *refused_by;	/* the request whose copy was refused */
+};
+static struct seen *seen;
+static size_t seen_mask;
+static unsigned long round_dups;
+
+static void
+seen_reset(size_t rows)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * rows)
+		cap <<= 1;
+	if (cap > seen_mask + 1 || !seen) {
+		free(seen);
+		seen = srw_xcalloc(cap, sizeof *seen);
+	} else {
+		cap = seen_mask + 1;
+		memset(seen, 0, cap * sizeof *seen);
+	}
+	seen_mask = cap - 1;
+	round_dups = 0;
+}
+
+/* The entry of the line, *fresh when it is new this round. */
+static struct seen *
+seen_find(const char *p, size_t len, bool *fresh)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+	size_t i, k;
+
+	for (k = 0; k < len; k++)
+		h = (h ^ (unsigned char)p[k]) * 1099511628211ULL;
+	h |= 1;
+	for (i = h & seen_mask;; i = (i + 1) & seen_mask) {
+		if (!seen[i].h) {
+			seen[i] = (struct seen){ h, p, len, NULL };
+			*fresh = true;
+			return &seen[i];
+		}
+		if (seen[i].h == h && seen[i].len == len && memcmp(seen[i].p, p, len) == 0) {
+			*fresh = false;
+			return &seen[i];
+		}
+	}
+}
+
 /* Queues a request's rows; a row refused up front marks its request. */
 static int
 add_job(struct job *j)
@@ -366,19 +423,33 @@ add_job(struct job *j)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		srw_val *v = srw_val_parse(p, len);
-		int rc = v ? srw_ins_add(ins, v, p, len, reason, sizeof reason) : -1;
+		bool fresh;
+		struct seen *s = seen_find(p, len, &fresh);
+		srw_val *v;
+		int rc;
 
+		p += len + 1;
+		if (!fresh) {
+			if (s->refused_by) {
+				j->refused = true;
+				memcpy(j->msg, s->refused_by->msg, sizeof j->msg);
+			} else {
+				round_dups++;
+			}
+			continue;
+		}
+		v = srw_val_parse(s->p, len);
+		rc = v ? srw_ins_add(ins, v, s->p, len, reason, sizeof reason) : -1;
 		srw_val_free(v);
 		if (rc == -1) {
 			M.rows_refused++;
 			j->refused = true;
 			snprintf(j->msg, sizeof j->msg, "row refused: %.170s", v ? reason : "bad row");
 			srw_warn("row refused: %s", reason);
+			s->refused_by = j;
 		} else if (rc == -2 || (srw_ins_full(ins) && srw_ins_flush(ins) != 0)) {
 			return -1;
 		}
-		p += len + 1;
 	}
 	return 0;
 }
@@ -416,6 +487,7 @@ write_db(struct job *jobs)
 	round_jobs = jobs;
 	round_down = false;
 	if (!down) {
+		seen_reset(rows);
 		s0 = srw_ins_stored(ins);
 		b0 = srw_ins_batches(ins);
 		for (j = jobs; j && !down; j = j->next)
@@ -427,7 +499,8 @@ write_db(struct job *jobs)
 	last_use_ms = srw_now_ms();
 	if (!down) {
 		stored = srw_ins_stored(ins) - s0;
-		M.alerts_stored += stored;
+		M.alerts_stored += stored + round_dups;
+		M.alerts_duplicate += round_dups;
 		/* a row already stored unchanged counts 0 affected rows on
 		 * MariaDB (1 when new); StarRocks does not tell */
 		if (srw_db_dialect(db) == SRW_DIALECT_MARIADB &&
@@ -587,6 +660,8 @@ writer_stop(void)
 	srw_ins_free(ins);
 	srw_table_free(tab);
 	srw_db_close(db);
+	free(seen);
+	seen = NULL;
 	ins = NULL;
 	tab = NULL;
 	db = NULL;
