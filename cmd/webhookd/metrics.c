@@ -55,7 +55,7 @@ metrics_text(srw_buf *b)
 	    "Alert rows committed to the database (or written with --stdout).",
 	    M.alerts_stored);
 	counter(b, "webhookd_alerts_duplicate_total",
-	    "Stored rows the database already held unchanged (MariaDB only).",
+	    "Rows stored as copies: repeated within a batch, or already held unchanged (MariaDB).",
 	    M.alerts_duplicate);
 	counter(b, "webhookd_alerts_incomplete_total",
 	    "Alerts without alertname or cluster_id label (stored as they are).",
