@@ -179,7 +179,7 @@ static void
 disk(const struct facts *f, struct hyp *h)
 {
 	json_t *m = metric(f, "disks_data_used", NULL);
-	double last = num(m, "last_max", -1), first = num(m, "first_avg", -1);
+	double last = num(m, "last_avg", -1), first = num(m, "first_avg", -1);
 	long n = 0;
 	const char *alert = firing_like(f, "Disk", &n);
 
@@ -216,7 +216,7 @@ static void
 heap(const struct facts *f, struct hyp *h)
 {
 	json_t *m = metric(f, "heap", NULL);
-	double last = num(m, "last_max", -1);
+	double last = num(m, "last_avg", -1);
 	long n1 = firing(f, "FEHeapUsageTooHigh"), n2 = firing(f, "HeapUsageTooHigh"),
 	    n3 = firing(f, "FEGCCount");
 	bool alert = n1 + n2 + n3 > 0;
@@ -226,8 +226,9 @@ heap(const struct facts *f, struct hyp *h)
 	h->sev = m && last >= 90 ? "Critical" : "Warning";
 	h->score = (m && last >= 85) && alert ? 0.85 : 0.70;
 	if (m && last >= 85)
-		snprintf(h->evidence, sizeof h->evidence, "JVM heap at %.1f%% (%s over the window)",
-		    last, srw_json_str(m, "trend"));
+		snprintf(h->evidence, sizeof h->evidence, "JVM heap at %.1f%% over the last hour"
+		    " (%s over the window, peak %.1f%%)", last, srw_json_str(m, "trend"),
+		    num(m, "window_max", last));
 	else
 		snprintf(h->evidence, sizeof h->evidence, "heap/GC alerts: FEHeapUsageTooHigh %ld,"
 		    " HeapUsageTooHigh %ld, FEGCCount %ld", n1, n2, n3);
@@ -240,13 +241,15 @@ heap(const struct facts *f, struct hyp *h)
 	h->kb_query = "FE heap usage too high JVM GC";
 }
 
+/* A dimension over its critical threshold (the last hour's average, as the
+ * score reads it), or its alert firing. */
 static void
-simple(const struct facts *f, struct hyp *h, const char *mname, double limit,
-    const char *alert, const char *what, double score, const char *rec,
-    const char *kbq)
+simple(const struct facts *f, struct hyp *h, const char *mname, const char *label,
+    const char *unit, double limit, const char *alert, const char *what, double score,
+    const char *rec, const char *kbq)
 {
 	json_t *m = metric(f, mname, NULL);
-	double last = num(m, "last_max", -1);
+	double last = num(m, "last_avg", -1);
 	long n = alert ? firing(f, alert) : 0;
 
 	if (!(m && last >= limit) && n == 0)
@@ -255,7 +258,8 @@ simple(const struct facts *f, struct hyp *h, const char *mname, double limit,
 	h->score = score;
 	h->call = m && last >= limit ? "" : NULL;
 	if (m && last >= limit)
-		snprintf(h->evidence, sizeof h->evidence, "%s at %.1f (limit %.0f)", mname, last, limit);
+		snprintf(h->evidence, sizeof h->evidence, "%s %.4g%s over the last hour (critical"
+		    " above %.4g%s; %s)", label, last, unit, limit, unit, srw_json_str(m, "trend"));
 	else
 		snprintf(h->evidence, sizeof h->evidence, "%s fired %ld times", alert, n);
 	snprintf(h->cause, sizeof h->cause, "%s: %s", what, h->evidence);
@@ -336,17 +340,19 @@ investigate_rules(struct inv *inv, struct report *r)
 	be_down(inv, &f, &hs[0]);
 	disk(&f, &hs[1]);
 	heap(&f, &hs[2]);
-	simple(&f, &hs[3], "compaction_score", 500, "FEMaxTabletCompaction",
+	simple(&f, &hs[3], "compaction_score", "compaction score", "", 500, "FEMaxTabletCompaction",
 	    "Compaction backlog", 0.60,
 	    "Reduce load frequency / small batches, check failed compactions and raise compaction threads on the BEs",
 	    "compaction score high tablet versions");
-	simple(&f, &hs[4], "query_err", 2, "FEQueryErrRateMoreThan60%", "Query failures", 0.55,
+	simple(&f, &hs[4], "query_err", "query errors", "%", 2, "FEQueryErrRateMoreThan60%",
+	    "Query failures", 0.55,
 	    "Read fe.audit.log for the failing statements and their errors; look for a bad client release or a failing BE",
 	    "query error rate high");
-	simple(&f, &hs[5], "latency_ms_p99", 15000, NULL, "Slow queries", 0.50,
+	simple(&f, &hs[5], "latency_ms_p99", "p99 latency", " ms", 15000, "QueryLatencyP99High",
+	    "Slow queries", 0.50,
 	    "Find the slow statements in fe.audit.log, check their profiles, and look for resource contention",
 	    "query latency p99 high");
-	simple(&f, &hs[6], "cpu_util", 70, NULL, "CPU saturation", 0.50,
+	simple(&f, &hs[6], "cpu_util", "CPU", "%", 70, NULL, "CPU saturation", 0.50,
 	    "Find the heaviest queries and loads; consider resource groups or adding BE nodes",
 	    "cpu utilization high");
 	loudest(&f, &hs[7]);
