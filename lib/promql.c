@@ -52,6 +52,24 @@ kv_sort(const char **kv, size_t n)
 	}
 }
 
+/* The store's series hash, eight bytes at a time (FxHash-style): it runs
+ * for every input point.  Fingerprints that leave the program use FNV. */
+static uint64_t
+str_hash8(uint64_t h, const char *s)
+{
+	size_t n = strlen(s), i;
+	uint64_t w;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = ((h << 5 | h >> 59) ^ w) * 0x517cc1b727220a95ULL;
+	}
+	w = 0;
+	memcpy(&w, s + i, n - i);
+	h = ((h << 5 | h >> 59) ^ w ^ ((uint64_t)n << 56)) * 0x517cc1b727220a95ULL;
+	return h;
+}
+
 static uint64_t
 kv_hash(const char *const *kv, size_t n)
 {
@@ -59,8 +77,8 @@ kv_hash(const char *const *kv, size_t n)
 	size_t i;
 
 	for (i = 0; i < 2 * n; i++)
-		h = fnv_add(h, kv[i]);
-	return h;
+		h = str_hash8(h, kv[i]);
+	return h ^ (h >> 31);
 }
 
 const char *
@@ -94,6 +112,7 @@ srw_lset_fingerprint(const srw_lset *ls, const char *skip)
 
 typedef struct series {
 	srw_lset *ls;		/* owned, strings in the same block */
+	srw_lset *noname;	/* ls without __name__ (functions' results), lazily */
 	const char *name;
 	int64_t *ts;
 	double *v;
@@ -135,6 +154,8 @@ srw_store_new(void)
 static void
 series_free(series *s)
 {
+	if (s->noname != s->ls)
+		free(s->noname);
 	free(s->ls);
 	free(s->ts);
 	free(s->v);
@@ -1899,6 +1920,29 @@ absent_labels(srw_pq *pq, const node *arg)
 	return lb_done(pq, &b);
 }
 
+/* The series' labels without __name__, made once (strings shared). */
+static const srw_lset *
+series_noname(series *s)
+{
+	uint32_t i, k = 0;
+
+	if (s->noname)
+		return s->noname;
+	if (!srw_lset_get(s->ls, "__name__"))
+		return s->noname = s->ls;
+	s->noname = srw_xmalloc(sizeof *s->noname + 2 * s->ls->n * sizeof(char *));
+	for (i = 0; i < s->ls->n; i++) {
+		if (strcmp(s->ls->kv[2 * i], "__name__") == 0)
+			continue;
+		s->noname->kv[2 * k] = s->ls->kv[2 * i];
+		s->noname->kv[2 * k + 1] = s->ls->kv[2 * i + 1];
+		k++;
+	}
+	s->noname->n = k;
+	s->noname->hash = kv_hash(s->noname->kv, k);
+	return s->noname;
+}
+
 static size_t
 eval_range_fn(srw_pq *pq, node *nd, node *sel, srw_sample **out)
 {
@@ -1912,7 +1956,7 @@ eval_range_fn(srw_pq *pq, node *nd, node *sel, srw_sample **out)
 	refresh_matches(pq, sel);
 	o = vec_alloc(pq, sel->nms);
 	for (i = 0; i < sel->nms; i++) {
-		const series *s = sel->ms[i];
+		series *s = sel->ms[i];
 		double r = 0, sum = 0, mean = 0, m2 = 0, comp = 0;
 		bool ok = true;
 
@@ -1994,7 +2038,7 @@ eval_range_fn(srw_pq *pq, node *nd, node *sel, srw_sample **out)
 		}
 		if (!ok)
 			continue;
-		o[k].ls = nd->fn == F_LAST_OT ? s->ls : drop_name(pq, s->ls);
+		o[k].ls = nd->fn == F_LAST_OT ? s->ls : series_noname(s);
 		o[k].v = r;
 		k++;
 	}

@@ -420,13 +420,23 @@ goval(srw_buf *b, double v)
 		srw_buf_adds(b, v > 0 ? "+Inf" : "-Inf");
 		return;
 	}
-	for (prec = 1; prec < 17; prec++) {
+	/* 15 significant digits round-trip for most values and are then the
+	 * shortest once trailing zeros go; else 16, else 17 */
+	for (prec = 15; prec < 17; prec++) {
 		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
 		if (strtod(tmp, NULL) == v)
 			break;
 	}
 	snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
-	exp = atoi(strchr(tmp, 'e') + 1);
+	{
+		char *e = strchr(tmp, 'e'), *z = e;
+
+		while (z > tmp && z[-1] == '0')
+			z--;
+		prec -= e - z;	/* trailing zeros are not significant */
+		exp = atoi(e + 1);
+		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
+	}
 	if (v != 0 && (exp < -4 || exp >= 21 || (exp >= 6 && exp >= prec - 1) ||
 	    (exp >= 6 && prec > 6))) {
 		srw_buf_adds(b, tmp);

@@ -42,6 +42,7 @@ alert_free(alert *a)
 {
 	strv_free_n(a->kv, a->n);
 	strv_free_n(a->ann, a->nann);
+	free(a->sls);
 }
 
 static void
@@ -57,6 +58,7 @@ rstate_free(rstate *s)
 		strv_free_n(s->t[i].kv, s->t[i].n);
 	free(s->a);
 	free(s->t);
+	free(s->idx);
 	free(s->key);
 	free(s);
 }
@@ -114,12 +116,14 @@ bind(struct ev *e, srw_ruleset *old)
 			} else {
 				free(key);
 			}
+			for (size_t k = 0; k < s->n; k++)
+				s->a[k].rule = r;	/* the old ruleset goes away */
 			r->user = s;
 		}
 	}
 }
 
-static void emit(struct ev *e, const alert *a, bool resolved);
+static void emit(struct ev *e, alert *a, bool resolved);
 static void post_batch(struct ev *e);
 
 void
@@ -181,11 +185,34 @@ kv_obj(srw_buf *b, const char *key, char **kv, size_t n)
 	srw_jw_close(b, '}');
 }
 
+static char *expand(const char *t, const srw_lset *ls, double v);
+
+/* Annotations are expanded when an event goes out, not at every
+ * evaluation: the same text Prometheus would send at that moment. */
 static void
-emit(struct ev *e, const alert *a, bool resolved)
+annotate(alert *a)
+{
+	const srw_rule *r = a->rule;
+	size_t i;
+
+	strv_free_n(a->ann, a->nann);
+	a->ann = srw_xmalloc((2 * r->nannots + 1) * sizeof *a->ann);
+	for (i = 0; i < r->nannots; i++) {
+		a->ann[2 * i] = srw_xstrdup(r->annot_kv[2 * i]);
+		a->ann[2 * i + 1] = expand(r->annot_kv[2 * i + 1], a->sls, a->value);
+	}
+	a->nann = r->nannots;
+	a->ann[2 * a->nann] = NULL;
+}
+
+static void
+emit(struct ev *e, alert *a, bool resolved)
 {
 	srw_buf *b = e->post_url ? &e->post : &e->out;
 	char t[32], fp[20];
+
+	if (a->rule)
+		annotate(a);
 
 	if (e->post_url)
 		srw_buf_adds(b, e->npost++ ? "," : "");
@@ -319,15 +346,75 @@ kv_dup(const char **kv, size_t n)
 	return v;
 }
 
+static void
+reindex(rstate *s)
+{
+	size_t i, sz = 16;
+
+	while (sz < 2 * s->n + 2)
+		sz *= 2;
+	if (sz != s->idxsz) {
+		free(s->idx);
+		s->idx = srw_xmalloc(sz * sizeof *s->idx);
+		s->idxsz = sz;
+	}
+	memset(s->idx, 0, sz * sizeof *s->idx);
+	for (i = 0; i < s->n; i++) {
+		size_t j = s->a[i].key & (sz - 1);
+
+		while (s->idx[j])
+			j = (j + 1) & (sz - 1);
+		s->idx[j] = i + 1;
+	}
+}
+
 static alert *
-find_alert(rstate *s, uint64_t fp)
+find_alert(rstate *s, uint64_t key)
+{
+	size_t j;
+
+	if (!s->idxsz)
+		return NULL;
+	for (j = key & (s->idxsz - 1); s->idx[j]; j = (j + 1) & (s->idxsz - 1))
+		if (s->a[s->idx[j] - 1].key == key)
+			return &s->a[s->idx[j] - 1];
+	return NULL;
+}
+
+/* Does any rule label need templating?  Then the alert's labels depend on
+ * the value and must be built every time. */
+static bool
+labels_templated(const srw_rule *r)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
-		if (s->a[i].fp == fp)
-			return &s->a[i];
-	return NULL;
+	for (i = 0; i < r->nlabels; i++)
+		if (strstr(r->label_kv[2 * i + 1], "{{"))
+			return true;
+	return false;
+}
+
+static srw_lset *
+lset_copy(const srw_lset *ls)
+{
+	size_t i, sz = sizeof *ls, n = ls ? ls->n : 0;
+	srw_lset *c;
+	char *p;
+
+	for (i = 0; i < 2 * n; i++)
+		sz += sizeof(char *) + strlen(ls->kv[i]) + 1;
+	c = srw_xmalloc(sz);
+	c->n = n;
+	c->hash = ls ? ls->hash : 0;
+	p = (char *)c + sizeof *c + 2 * n * sizeof(char *);
+	for (i = 0; i < 2 * n; i++) {
+		size_t l = strlen(ls->kv[i]) + 1;
+
+		memcpy(p, ls->kv[i], l);
+		c->kv[i] = p;
+		p += l;
+	}
+	return c;
 }
 
 /* Templates were checked at load time; an expansion error here would be a
@@ -338,6 +425,8 @@ expand(const char *t, const srw_lset *ls, double v)
 	srw_buf b;
 	char err[128];
 
+	if (!strstr(t, "{{"))
+		return srw_xstrdup(t);
 	srw_buf_init(&b);
 	if (srw_template(&b, t, ls, v, err, sizeof err) < 0) {
 		srw_buf_reset(&b);
@@ -348,16 +437,25 @@ expand(const char *t, const srw_lset *ls, double v)
 	return b.s;
 }
 
-/* One sample of the rule's result at t. */
+/* One sample of the rule's result at t.  The common case (rule labels
+ * without templates) finds the alert by a hash of the sample's labels and
+ * builds nothing; a new alert gets its labels built once. */
 static void
 alert_sample(srw_rule *r, rstate *s, int64_t t, const srw_lset *ls, double v)
 {
 	const char *kv[2 * MAXKV];
 	char *lab[2 * MAXKV];
 	size_t n = 0, i, nl = 0;
-	uint64_t fp;
+	uint64_t fp, key;
+	bool templ = labels_templated(r);
 	alert *a;
 
+	key = ls ? srw_lset_fingerprint(ls, "__name__") : 0;
+	if (!templ && (a = find_alert(s, key))) {
+		a->seen = true;
+		a->value = v;
+		return;
+	}
 	for (i = 0; ls && i < ls->n && n < MAXKV; i++) {
 		if (strcmp(ls->kv[2 * i], "__name__") == 0)
 			continue;
@@ -372,30 +470,36 @@ alert_sample(srw_rule *r, rstate *s, int64_t t, const srw_lset *ls, double v)
 	n = kv_set(kv, n, "alertname", r->name);
 	kv_sort(kv, n);
 	fp = kv_fp(kv, n);
-	if (!(a = find_alert(s, fp))) {
+	if (templ)
+		key = fp;
+	if (!(a = find_alert(s, key))) {
 		if (s->n == s->cap)
 			s->a = srw_xrealloc(s->a, (s->cap = s->cap * 2 + 8) * sizeof *s->a);
 		a = &s->a[s->n++];
 		memset(a, 0, sizeof *a);
 		a->fp = fp;
+		a->key = key;
 		a->kv = kv_dup(kv, n);
 		a->n = n;
 		a->state = ST_PENDING;
 		a->active_at = t;
 		a->keep_since = NOTSET;
+		a->rule = r;
+		a->sls = lset_copy(ls);
+		if (s->n * 2 + 2 > s->idxsz)
+			reindex(s);
+		else {
+			size_t j = key & (s->idxsz - 1);
+
+			while (s->idx[j])
+				j = (j + 1) & (s->idxsz - 1);
+			s->idx[j] = s->n;
+		}
 	}
 	for (i = 0; i < nl; i++)
 		free(lab[i]);
 	a->seen = true;
 	a->value = v;
-	strv_free_n(a->ann, a->nann);
-	a->ann = srw_xmalloc((2 * r->nannots + 1) * sizeof *a->ann);
-	for (i = 0; i < r->nannots; i++) {
-		a->ann[2 * i] = srw_xstrdup(r->annot_kv[2 * i]);
-		a->ann[2 * i + 1] = expand(r->annot_kv[2 * i + 1], ls, v);
-	}
-	a->nann = r->nannots;
-	a->ann[2 * a->nann] = NULL;
 }
 
 static void
@@ -443,7 +547,10 @@ alert_sweep(struct ev *e, srw_rule *r, rstate *s, int64_t t)
 			alert_free(a);
 		}
 	}
-	s->n = k;
+	if (k != s->n) {
+		s->n = k;
+		reindex(s);
+	}
 }
 
 /* ---- heartbeat, presence_required, absence_required --------------------- */

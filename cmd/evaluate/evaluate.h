@@ -2,10 +2,13 @@
 
 typedef struct alert {
 	uint64_t fp;
+	uint64_t key;		/* index key: the sample's labels, or fp (templated labels) */
 	char **kv;		/* labels: name, value, ... sorted by name */
 	size_t n;
-	char **ann;		/* annotations: name, value, ... */
+	char **ann;		/* annotations: name, value, ... (expanded when sent) */
 	size_t nann;
+	srw_lset *sls;		/* the sample's labels, for templates */
+	const srw_rule *rule;
 	int state;		/* ST_* */
 	int64_t active_at, fired_at, resolved_at, keep_since, last_sent;
 	double value;
@@ -18,6 +21,8 @@ typedef struct rstate {
 	char *key;		/* group, rule name and expression: carried over reloads */
 	alert *a;
 	size_t n, cap;
+	int *idx;		/* fingerprint -> alert index + 1, open addressing */
+	size_t idxsz;
 	/* heartbeat / presence / absence: what was seen, by series */
 	struct track *t;
 	size_t nt, capt;
