@@ -262,8 +262,9 @@ do_explain(void)
 		}
 	}
 	srw_pq_stats(E.pq, &steps, &shared, &uses);
-	srw_buf_printf(&b, "%d rules: %zu steps, %zu shared; %zu step computations per "
-	    "evaluation instead of %zu\n", nrules, steps, shared, steps, uses);
+	srw_buf_printf(&b, "%d rule%s: %zu steps, %zu shared; %zu step computations per "
+	    "evaluation instead of %zu\n", nrules, nrules == 1 ? "" : "s", steps, shared,
+	    steps, uses);
 	fwrite(b.s ? b.s : "", 1, b.len, stdout);
 	srw_buf_free(&b);
 }
