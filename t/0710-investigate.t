@@ -5,7 +5,7 @@
 # against the real database, bounds, fallback, storage, the Knowledge Lake.
 . "$(dirname "$0")/lib.sh"
 need_db
-plan 59
+plan 60
 
 NOW='2026-03-10 12:00:00'
 unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL INVESTIGATE_DB_USER
@@ -194,14 +194,21 @@ CREATE USER IF NOT EXISTS 'inv_ro'@'%' IDENTIFIED BY 'ro-pass-$$';
 ALTER USER 'inv_ro'@'localhost' IDENTIFIED BY 'ro-pass-$$'; ALTER USER 'inv_ro'@'%' IDENTIFIED BY 'ro-pass-$$';
 GRANT SELECT ON *.* TO 'inv_ro'@'localhost'; GRANT SELECT ON *.* TO 'inv_ro'@'%'"
 echo "ro-pass-$$" >"$T/ro-pass"
+# raw points for mquery's library path of query_cluster_metrics
+sql "DELETE FROM metrics.metrics_table WHERE labels LIKE '%iv-%';
+INSERT INTO metrics.metrics_table (name, labels, ts, value, type) VALUES
+ ('jvm_heap_size_bytes', '{\"cluster_id\":\"iv-heap\",\"instance\":\"fe1:8030\",\"type\":\"used\"}', $(date -u -d '2026-03-10 10:30:00' +%s)000, 5153960755, 'gauge'),
+ ('jvm_heap_size_bytes', '{\"cluster_id\":\"iv-heap\",\"instance\":\"fe1:8030\",\"type\":\"used\"}', $(date -u -d '2026-03-10 11:30:00' +%s)000, 7516192768, 'gauge'),
+ ('jvm_heap_size_bytes', '{\"cluster_id\":\"iv-other\",\"instance\":\"fe1:8030\",\"type\":\"used\"}', $(date -u -d '2026-03-10 11:30:00' +%s)000, 1, 'gauge')"
 HEAVY="SELECT COUNT(*) FROM information_schema.columns a, information_schema.columns b, information_schema.columns c"
 cat >"$T/script2.json" <<JSON
 {"api_key": "$KEY", "responses": [
- {"content": [{"type": "tool_use", "id": "toolu_b1", "name": "query_cluster_metrics", "input": {"metric": "starrocks_be", "hours": 24}}],
+ {"content": [{"type": "tool_use", "id": "toolu_b0", "name": "query_cluster_metrics", "input": {"cluster_id": "iv-heap", "selector": "jvm_heap_size_bytes{type=\\"used\\"}", "step": "1h", "hours": 3, "fn": "max"}},
+   {"type": "tool_use", "id": "toolu_b1", "name": "query_cluster_metrics", "input": {"metric": "starrocks_be", "hours": 24}}],
   "stop_reason": "tool_use"},
  {"content": [{"type": "tool_use", "id": "toolu_b2", "name": "run_sql", "input": {"sql": "$HEAVY"}},
    {"type": "tool_use", "id": "toolu_b3", "name": "run_sql", "input": {"sql": "SELECT CURRENT_USER() AS who"}}],
-  "stop_reason": "tool_use", "expect": ["truncated: ", " of 72 rows shown to fit the 2048-byte budget", "\\\\\"row_count\\\\\":72"]},
+  "stop_reason": "tool_use", "expect_ok": ["toolu_b0"], "expect": ["5153960755", "7516192768", "\\\\\"plan\\\\\":[{", "truncated: ", " of 72 rows shown to fit the 2048-byte budget", "\\\\\"row_count\\\\\":72"]},
  {"content": [{"type": "text", "text": "{\"severity\": \"high\", \"confidence\": 7, \"root_cause\": \"Disk.\", \"evidence\": [], \"recommendations\": []}"}],
   "stop_reason": "end_turn", "expect_tool_choice": "none", "expect_error": ["toolu_b2"], "expect_ok": ["toolu_b3"],
   "expect": ["inv_ro@", "last tool round"]}
@@ -214,9 +221,10 @@ ANTHROPIC_API_KEY=$KEY ANTHROPIC_BASE_URL=$FAKEURL INVESTIGATE_DB_USER=inv_ro IN
 rc=$?
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/err.m2"
 kill $FAKEPID 2>/dev/null; wait $FAKEPID 2>/dev/null
-is "$rc/$(cat "$T/fake2/errors" 2>/dev/null)" "0/" "max rounds, truncation note, read-only account, time limit: requests as expected"
+is "$rc/$(cat "$T/fake2/errors" 2>/dev/null)" "0/" "mquery selector, max rounds, truncation note, read-only account, time limit: requests as expected"
+nok "mquery's answer holds only the task's cluster" grep -q iv-other "$T/fake2/req-2.json"
 is "$(j "$T/m2" severity)/$(j "$T/m2" confidence)/$(j "$T/m2" model)" "Critical/1.0/claude-opus-4-1" "severity normalised, confidence clamped, --model used"
-case $(j "$T/m2" tool_calls.1.reason) in *max_statement_time*|*"execution time"*|*interrupted*) r=0 ;; *) r=1 ;; esac
+case $(j "$T/m2" tool_calls.2.reason) in *max_statement_time*|*"execution time"*|*interrupted*) r=0 ;; *) r=1 ;; esac
 is $r 0 "run_sql stopped by the server-side time limit"
 nok "the read-only password is in no output" grep -rq "ro-pass-$$" "$T/m2" "$T/err.m2" "$T/fake2"
 
@@ -268,6 +276,7 @@ is "$(python3 -c 'import json,sys; print([json.loads(l)["msg"]["params"]["name"]
 	search_fulltext "MCP: the mode picks the tool"
 
 sql "DELETE FROM metrics.amv_hourly_snapshots_v1 WHERE cluster_id LIKE 'iv-%';
+DELETE FROM metrics.metrics_table WHERE labels LIKE '%iv-%';
 DELETE FROM ops.dim_customer_profile WHERE cluster_id LIKE 'iv-%';
 DELETE FROM ops.cluster_operations WHERE cluster_id LIKE 'iv-%';
 DELETE FROM ops.cluster_risk_snapshots WHERE cluster_id LIKE 'iv-%';

@@ -106,7 +106,7 @@ loop_anthropic(struct inv *inv, const struct agent_cfg *cfg, struct report *r,
 	json_t *req, *msgs = json_array(), *resp = NULL, *content, *b;
 	srw_llm llm = cfg->llm;
 	srw_buf text;
-	size_t i;
+	size_t i, ntools;
 	long status;
 	int rc = -1;
 	bool last = false;
@@ -139,7 +139,10 @@ loop_anthropic(struct inv *inv, const struct agent_cfg *cfg, struct report *r,
 			break;
 		}
 		json_array_append_new(msgs, json_pack("{s:s,s:O}", "role", "assistant", "content", content));
-		if (strcmp(stop, "tool_use") != 0 || last) {
+		ntools = 0;
+		json_array_foreach(content, i, b)
+			ntools += srw_json_str(b, "type") && strcmp(srw_json_str(b, "type"), "tool_use") == 0;
+		if (strcmp(stop, "tool_use") != 0 || last || ntools == 0) {
 			srw_buf_reset(&text);
 			json_array_foreach(content, i, b)
 				if (srw_json_str(b, "type") && strcmp(srw_json_str(b, "type"), "text") == 0)
