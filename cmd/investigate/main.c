@@ -456,6 +456,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	inv.kl_url = srw_env("KNOWLEDGE_LAKE_URL", NULL);
 
+	if (sub && strcmp(sub, "search") == 0 && argc < 1)
+		usage(SRW_EX_USAGE);
 	if (sub && strcmp(sub, "search") == 0 && inv.kl_url) {
 		status = cmd_search(argc, argv, inv.kb_mode);
 		return srw_finish(status);
