@@ -11,6 +11,17 @@
 #define C(v) ((cJSON *)(v))
 #define V(c) ((srw_val *)(c))
 
+/* Under AddressSanitizer the arena keeps its guarantees: free space and
+ * reset records are poisoned, and allocations are separated by red zones. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define REDZONE 16
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define REDZONE 0
+#endif
+
 /*
  * Records of the NDJSON stream are parsed into a per-thread arena: a record
  * is a few dozen small nodes and strings that all die together when the
@@ -42,13 +53,15 @@ in_arena(const void *p)
 }
 
 static void *
-hook_malloc(size_t n)
+hook_malloc(size_t want)
 {
 	struct chunk *c = arena;
+	size_t n;
+	char *p;
 
 	if (!arena_on)
-		return malloc(n);
-	n = (n + 15) & ~(size_t)15;
+		return malloc(want);
+	n = ((want + 15) & ~(size_t)15) + REDZONE;
 	if (!c || c->used + n > c->cap) {
 		size_t cap = c ? 2 * c->cap : 64 * 1024;
 
@@ -60,9 +73,12 @@ hook_malloc(size_t n)
 		c->used = 0;
 		c->next = arena;
 		arena = c;
+		ASAN_POISON_MEMORY_REGION(c->mem, cap);
 	}
+	p = c->mem + c->used;
 	c->used += n;
-	return c->mem + c->used - n;
+	ASAN_UNPOISON_MEMORY_REGION(p, want);
+	return p;
 }
 
 static void
@@ -92,11 +108,13 @@ arena_reset(void)
 		return;
 	if (!c->next) {
 		c->used = 0;
+		ASAN_POISON_MEMORY_REGION(c->mem, c->cap);
 		return;
 	}
 	for (; c; c = n) {
 		n = c->next;
 		total += c->cap;
+		ASAN_UNPOISON_MEMORY_REGION(c->mem, c->cap);
 		free(c);
 	}
 	arena = NULL;
@@ -105,6 +123,7 @@ arena_reset(void)
 		hook_malloc(total);
 		arena_on = false;
 		arena->used = 0;
+		ASAN_POISON_MEMORY_REGION(arena->mem, arena->cap);
 	}
 }
 
