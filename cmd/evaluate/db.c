@@ -250,6 +250,12 @@ rule_add(int argc, char *argv[])
 	pq = srw_pq_new();
 	if (srw_rules_compile(&rs, pq, err, sizeof err) < 0) {
 		srw_warn("rule refused: %s", strstr(err, ": rule ") ? strstr(err, ": rule ") + 2 : err);
+		srw_pq_free(pq);
+		srw_ruleset_free(&rs);
+		json_decref(labels);
+		json_decref(annots);
+		free(ls);
+		free(as);
 		return SRW_EX_DATAERR;
 	}
 	srw_pq_free(pq);
@@ -298,11 +304,12 @@ ev_rule_cmd(int argc, char *argv[])
 		srw_db_quote(db, &q, argv[2], strlen(argv[2]));
 		if (srw_db_exec_retry(db, q.s, q.len, 3) != 0)
 			srw_die(SRW_EX_UNAVAILABLE, "rule rm: %s", srw_db_error(db));
+		srw_buf_free(&q);
 		if (srw_db_affected(db) == 0) {
 			srw_warn("no rule named %s", argv[2]);
+			srw_db_close(db);
 			return SRW_EX_DATAERR;
 		}
-		srw_buf_free(&q);
 		srw_db_close(db);
 		return SRW_EX_OK;
 	}
