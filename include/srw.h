@@ -741,6 +741,7 @@ typedef struct srw_issue {
 	long alert_count;	/* Firing sections */
 	enum srw_severity severity;
 	bool escalated, dirty;	/* dirty: changed in this run */
+	bool stored;		/* read back (srw_issues_add), not opened in this run */
 	char *resolve_reason, *triage_status, *disposition_status, *jira_key;
 	void *priv;		/* the engine's */
 } srw_issue;
@@ -767,8 +768,9 @@ enum srw_alert_class srw_issues_class(srw_issues *g, const char *alert,
     enum srw_severity *sev, bool *known);
 /* Adds a stored issue (copied); 1 if its id is already known. */
 int srw_issues_add(srw_issues *g, const srw_issue *is);
-/* Groups one section: 0 grouped, 1 already attached (skipped), -1 not an
- * alert that can be grouped (reason set). */
+/* Groups one section: 0 grouped, 1 skipped (already attached, or a
+ * Resolved more than the horizon late), -1 not an alert that can be grouped
+ * (reason set). */
 int srw_issues_feed(srw_issues *g, const srw_section *s, char *reason, size_t rsz);
 /* End of input: failures quiet since before now - quiet resolve; every
  * issue still held is emitted (in first_seen, id order) and freed. */

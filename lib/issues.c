@@ -691,9 +691,13 @@ has_name(const srw_issue *is, const char *alert)
 	return false;
 }
 
-/* Adds every ref of is to the refs index. */
+/* The refs index: every section attached to an issue held, and those of
+ * stored issues that left memory (so a re-run skips even very late ones). */
+enum { REFS_ADD, REFS_DEL, REFS_KEEP };
+static char seen;
+
 static void
-index_refs(srw_issues *g, srw_issue *is, bool add)
+index_refs(srw_issues *g, srw_issue *is, int mode)
 {
 	const char *p = is->refs.s, *end = p ? p + is->refs.len : NULL;
 	char buf[512];
@@ -705,9 +709,13 @@ index_refs(srw_issues *g, srw_issue *is, bool add)
 		if (l > 0 && l < sizeof buf) {
 			memcpy(buf, p, l);
 			buf[l] = '\0';
-			if (!add)
+			struct slot *sl = ht_find(&g->refs, buf, hash(buf));
+
+			if (mode == REFS_DEL && sl && sl->val == is)
 				ht_del(&g->refs, buf);
-			else if (!ht_get(&g->refs, buf))
+			else if (mode == REFS_KEEP && sl)
+				sl->val = &seen;
+			else if (mode == REFS_ADD && !sl)
 				ht_put(&g->refs, buf, is);
 		}
 		p = q ? q + 1 : NULL;
@@ -809,14 +817,13 @@ srw_issues_add(srw_issues *g, const srw_issue *src)
 	srw_buf_init(&is->refs);
 	srw_buf_add(&is->refs, src->refs.s ? src->refs.s : "", src->refs.len);
 	is->dirty = false;
+	is->stored = true;
 	c = get_cluster(g, is->cluster_id);
 	hold(g, c, is);
-	index_refs(g, is, true);
+	index_refs(g, is, REFS_ADD);
 	note_group(c, is->group, is->first_seen, is->last_seen);
 	due(c, issue_due(g, is));
 	due(c, is->last_seen + 2 * g->horizon + 1);	/* its group */
-	if (is->last_seen > g->watermark)
-		g->watermark = is->last_seen;
 	return 0;
 }
 
@@ -827,7 +834,7 @@ drop(srw_issues *g, struct cluster *c, size_t i)
 
 	if (g->o.emit)
 		g->o.emit(is, g->o.ctx);
-	index_refs(g, is, false);
+	index_refs(g, is, is->stored ? REFS_KEEP : REFS_DEL);
 	ht_del(&g->ids, is->id);
 	srw_issue_clear(is);
 	free(is);
@@ -872,6 +879,9 @@ cmp_issue(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+static bool match_resolve(srw_issues *g, struct cluster *c, const char *alert,
+    int64_t r, const char *ref);
+
 /* Resolves quiet failures and lets go of issues, groups and pending
  * resolves that ended two horizons before now: an alert up to a horizon
  * late still finds everything it can touch. */
@@ -891,6 +901,21 @@ sweep(srw_issues *g, int64_t now, bool all)
 		if (!all && c->due > now)
 			continue;
 		c->due = NEVER;
+		/* a Resolved still waiting when it leaves: its issue may have
+		 * grown back to it since (late firings), as a re-run would see */
+		for (j = k = 0; j < c->npend; j++) {
+			if (all || now - c->pend[j].t > keep) {
+				if (!ht_get(&g->refs, c->pend[j].ref))
+					match_resolve(g, c, c->pend[j].alert, c->pend[j].t,
+					    c->pend[j].ref);
+				free(c->pend[j].alert);
+				free(c->pend[j].ref);
+			} else {
+				due(c, c->pend[j].t + keep + 1);
+				c->pend[k++] = c->pend[j];
+			}
+		}
+		c->npend = k;
 		for (j = 0; j < c->niss; j++) {
 			srw_issue *is = c->iss[j];
 			int64_t end;
@@ -915,16 +940,6 @@ sweep(srw_issues *g, int64_t now, bool all)
 				c->grp[k++] = c->grp[j];
 			}
 		c->ngrp = k;
-		for (j = k = 0; j < c->npend; j++) {
-			if (all || now - c->pend[j].t > keep) {
-				free(c->pend[j].alert);
-				free(c->pend[j].ref);
-			} else {
-				due(c, c->pend[j].t + keep + 1);
-				c->pend[k++] = c->pend[j];
-			}
-		}
-		c->npend = k;
 	}
 	/* a stable order, whatever the hash table's */
 	if (nout > 1)
@@ -976,54 +991,85 @@ ident(char *out, size_t n, const char *prefix, const char *cluster, const char *
 	out[pl + (size_t)hexlen] = '\0';
 }
 
-/* Adds firing time t to the cluster's chains; returns its group. */
-static struct grp *
-chain(srw_issues *g, struct cluster *c, int64_t t, const char *ref)
+/*
+ * Correlation groups are chains of issue spans: an issue's span is
+ * [first_seen, last_seen]; an issue opening less than the correlation time
+ * from a group's span joins it (the nearest), else opens a group whose id
+ * comes from its first alert.  Groups only grow and never merge, so they
+ * can be rebuilt from stored issues alone (note_group), and a run split in
+ * two gives what one run gives.
+ */
+static int
+grp_idx(const struct cluster *c, const char *id)
 {
-	int64_t C = g->o.correlation_ms;
-	struct grp *hit = NULL;
-	size_t i, j;
+	size_t i;
+
+	for (i = 0; i < c->ngrp; i++)
+		if (strcmp(c->grp[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* An issue's span grew to t: so does its group. */
+static void
+grp_extend(srw_issues *g, struct cluster *c, srw_issue *is)
+{
+	int h = grp_idx(c, is->group);
+
+	if (h < 0) {	/* let go of while the issue stayed: rebuild it */
+		note_group(c, is->group, is->first_seen, is->last_seen);
+		h = grp_idx(c, is->group);
+		if (h < 0)
+			return;
+	}
+	if (is->first_seen < c->grp[h].start)
+		c->grp[h].start = is->first_seen;
+	if (is->last_seen > c->grp[h].end)
+		c->grp[h].end = is->last_seen;
+}
+
+/* The group an alert at t falls in, or -1: the nearest of those within
+ * the correlation time (groups never merge, so stored ids stay true). */
+static int
+grp_at(srw_issues *g, const struct cluster *c, int64_t t)
+{
+	int64_t C = g->o.correlation_ms, bestd = NEVER;
+	int best = -1;
+	size_t i;
 
 	for (i = 0; i < c->ngrp; i++) {
-		struct grp *x = &c->grp[i];
+		const struct grp *x = &c->grp[i];
+		int64_t d = t < x->start ? x->start - t : t > x->end ? t - x->end : 0;
 
-		if (t > x->start - C && t < x->end + C) {
-			if (!hit) {
-				hit = x;
-				if (t < x->start)
-					x->start = t;
-				if (t > x->end)
-					x->end = t;
-				continue;
-			}
-			/* t bridges two chains: the earlier one's id wins */
-			struct grp keep = x->start < hit->start ? *x : *hit;
-			struct grp gone = x->start < hit->start ? *hit : *x;
-
-			keep.start = hit->start < x->start ? hit->start : x->start;
-			keep.end = hit->end > x->end ? hit->end : x->end;
-			for (j = 0; j < c->niss; j++) {
-				if (strcmp(c->iss[j]->group, gone.id) == 0) {
-					strcpy(c->iss[j]->group, keep.id);
-					c->iss[j]->dirty = true;
-				}
-			}
-			*hit = keep;
-			c->grp[i] = c->grp[--c->ngrp];
-			i--;
+		if (d >= C)
+			continue;
+		if (d < bestd || (d == bestd && strcmp(x->id, c->grp[best].id) < 0)) {
+			best = (int)i;
+			bestd = d;
 		}
 	}
-	if (hit)
-		return hit;
-	if (c->ngrp == c->capgrp) {
-		c->capgrp = c->capgrp ? c->capgrp * 2 : 4;
-		c->grp = srw_xrealloc(c->grp, c->capgrp * sizeof *c->grp);
+	return best;
+}
+
+/* The group of a new issue opening at t (a new group if none is near). */
+static void
+grp_for(srw_issues *g, struct cluster *c, int64_t t, const char *ref, char *id)
+{
+	int h = grp_at(g, c, t);
+
+	if (h < 0) {
+		char nid[32];
+
+		ident(nid, sizeof nid, "cg_", c->id, NULL, ref, 16);
+		note_group(c, nid, t, t);
+		due(c, t + 2 * g->horizon + 1);
+		h = grp_idx(c, nid);
 	}
-	hit = &c->grp[c->ngrp++];
-	ident(hit->id, sizeof hit->id, "cg_", c->id, NULL, ref, 16);
-	hit->start = hit->end = t;
-	due(c, t + 2 * g->horizon + 1);
-	return hit;
+	if (t < c->grp[h].start)
+		c->grp[h].start = t;
+	if (t > c->grp[h].end)
+		c->grp[h].end = t;
+	strcpy(id, c->grp[h].id);
 }
 
 static void
@@ -1066,7 +1112,7 @@ apply_resolve(srw_issue *is, int64_t r, const char *ref)
 
 static srw_issue *
 open_issue(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref,
-    enum srw_issue_kind kind, const struct grp *grp)
+    enum srw_issue_kind kind, const char *gid)
 {
 	srw_issue *is = srw_xmalloc(sizeof *is);
 	size_t i;
@@ -1074,7 +1120,7 @@ open_issue(srw_issues *g, struct cluster *c, const srw_section *s, const char *r
 	srw_issue_init(is);
 	ident(is->id, sizeof is->id, "iss_", c->id,
 	    kind == SRW_ISSUE_ANOMALY ? "ANOMALY" : "FAILURE", ref, 20);
-	strcpy(is->group, grp->id);
+	snprintf(is->group, sizeof is->group, "%s", gid);
 	is->cluster_id = srw_xstrdup(c->id);
 	is->kind = kind;
 	add_name(g, is, s->alert_name);
@@ -1107,7 +1153,8 @@ firing(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
 {
 	int64_t t = s->created_ms, W = g->o.window_ms;
 	enum srw_alert_class cls;
-	struct grp *grp;
+	char gid[32];
+	int h;
 	srw_issue *best = NULL;
 	int64_t bestd = NEVER;
 	bool known;
@@ -1120,8 +1167,6 @@ firing(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
 		((struct cls *)ht_get(&g->classes, s->alert_name))->known = true;
 		/* reported once */
 	}
-	grp = chain(g, c, t, ref);
-
 	if (cls == SRW_CLASS_ANOMALY) {
 		/* the issue whose end (its Resolved, or never) is the first at or
 		 * after t: Resolveds cut an alert's firings into issues */
@@ -1131,29 +1176,36 @@ firing(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
 
 			if (is->kind != SRW_ISSUE_ANOMALY || !is_primary(is, s->alert_name))
 				continue;
-			if (end >= t && (!best || end < bestd)) {
+			if (end >= t && (!best || end < bestd ||
+			    (end == bestd && strcmp(is->id, best->id) < 0))) {
 				best = is;
 				bestd = end;
 			}
 		}
-		if (best)
+		if (best) {
 			attach(g, best, s, ref);
-		else
-			open_issue(g, c, s, ref, SRW_ISSUE_ANOMALY, grp);
+			grp_extend(g, c, best);
+		} else {
+			grp_for(g, c, t, ref, gid);
+			open_issue(g, c, s, ref, SRW_ISSUE_ANOMALY, gid);
+		}
 		return;
 	}
 
-	/* escalation: an anomaly issue open at t whose firings meet this
-	 * failure's correlation group */
+	/* escalation: an anomaly issue open at t whose correlation group t
+	 * falls in */
 	for (i = 0; i < c->niss; i++) {
 		srw_issue *is = c->iss[i];
 
 		if (is->kind != SRW_ISSUE_ANOMALY || is->first_seen > t ||
 		    (is->resolved_at >= 0 && is->resolved_at < t))
 			continue;
-		if (is->last_seen < grp->start || is->first_seen > grp->end)
+		h = grp_idx(c, is->group);
+		if (h < 0 || t <= c->grp[h].start - g->o.correlation_ms ||
+		    t >= c->grp[h].end + g->o.correlation_ms)
 			continue;
-		if (!best || is->last_seen > best->last_seen)
+		if (!best || is->last_seen > best->last_seen ||
+		    (is->last_seen == best->last_seen && strcmp(is->id, best->id) < 0))
 			best = is;
 	}
 	if (best) {
@@ -1161,6 +1213,7 @@ firing(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
 		best->escalated = true;
 		add_name(g, best, s->alert_name);
 		best->severity = SRW_SEV_CRITICAL;
+		grp_extend(g, c, best);
 		return;
 	}
 
@@ -1177,7 +1230,7 @@ firing(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
 			continue;
 		d = t < is->first_seen ? is->first_seen - t :
 		    t > is->last_seen ? t - is->last_seen : 0;
-		if (d < bestd) {
+		if (d < bestd || (d == bestd && strcmp(is->id, best->id) < 0)) {
 			best = is;
 			bestd = d;
 		}
@@ -1188,28 +1241,36 @@ firing(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
 			best->resolved_at = -1;
 			setstr(&best->resolve_reason, NULL);
 		}
+		grp_extend(g, c, best);
 		return;
 	}
-	open_issue(g, c, s, ref, SRW_ISSUE_FAILURE, grp);
+	grp_for(g, c, t, ref, gid);
+	open_issue(g, c, s, ref, SRW_ISSUE_FAILURE, gid);
 }
 
-static void
-resolved(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
+/* A Resolved of alert at r finds its issue: true if attached. */
+static bool
+match_resolve(srw_issues *g, struct cluster *c, const char *alert, int64_t r,
+    const char *ref)
 {
-	int64_t r = s->created_ms;
 	srw_issue *best = NULL;
-	struct pend *p;
 	size_t i;
 
 	/* the latest issue of this alert opened by r that is open at r */
 	for (i = 0; i < c->niss; i++) {
 		srw_issue *is = c->iss[i];
 
-		if (!is_primary(is, s->alert_name) || is->first_seen > r)
+		if (!is_primary(is, alert) || is->first_seen > r)
 			continue;
 		if (is->resolved_at >= 0 && !quiet_resolved(is) && is->resolved_at < r)
 			continue;
-		if (!best || is->first_seen > best->first_seen)
+		/* a failure's reach: its quiet end plus the horizon (what the
+		 * engine keeps in memory for late alerts) */
+		if (is->kind == SRW_ISSUE_FAILURE &&
+		    r > is->last_seen + g->o.quiet_ms + g->horizon)
+			continue;
+		if (!best || is->first_seen > best->first_seen ||
+		    (is->first_seen == best->first_seen && strcmp(is->id, best->id) < 0))
 			best = is;
 	}
 	if (best) {
@@ -1217,19 +1278,21 @@ resolved(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref
 		if (best->resolved_at < 0 || quiet_resolved(best) || r < best->resolved_at)
 			apply_resolve(best, r, ref);
 		best->dirty = true;
-		return;
+		return true;
 	}
-	/* the Resolved of a failure merged into an anomaly: recorded only */
-	for (i = 0; i < c->niss; i++) {
-		srw_issue *is = c->iss[i];
+	/* a Resolved of a failure merged into an anomaly issue resolves
+	 * nothing: it stays unattached, as it would on a re-run */
+	return false;
+}
 
-		if (has_name(is, s->alert_name) && is->first_seen <= r &&
-		    (is->resolved_at < 0 || is->resolved_at >= r)) {
-			add_ref(g, is, ref);
-			is->dirty = true;
-			return;
-		}
-	}
+static void
+resolved(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
+{
+	int64_t r = s->created_ms;
+	struct pend *p;
+
+	if (match_resolve(g, c, s->alert_name, r, ref))
+		return;
 	/* before its firing: kept for the issue that opens at or before r */
 	if (c->npend == c->cappend) {
 		c->cappend = c->cappend ? c->cappend * 2 : 4;
@@ -1297,6 +1360,12 @@ srw_issues_feed(srw_issues *g, const srw_section *s, char *reason, size_t rsz)
 		g->watermark = s->created_ms;
 	if (ht_get(&g->refs, ref))
 		return 1;
+	/* a Resolved later than the horizon cannot be placed the same way on
+	 * every run (what it would resolve may have left memory): ignored */
+	if (!fire && s->created_ms < g->watermark - g->horizon) {
+		srw_debug("%s: Resolved %s too late to place", ref, s->alert_name);
+		return 1;
+	}
 	if (fire)
 		firing(g, c, s, ref);
 	else
