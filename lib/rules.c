@@ -446,6 +446,29 @@ goval(srw_buf *b, double v)
 	srw_buf_adds(b, tmp);
 }
 
+/* The format goes to printf with a double: exactly one conversion,
+ * %[-+ #0][width][.prec] and f, g, e, E, d or v right after (%s or %n would
+ * read or write through the double; widths stay under 100). */
+static bool
+printf_ok(const char *fmt)
+{
+	const char *p = strchr(fmt, '%');
+	size_t n;
+
+	if (!p || strchr(p + 1, '%'))
+		return false;
+	p += 1 + strspn(p + 1, "-+ #0");
+	if ((n = strspn(p, "0123456789")) > 2)
+		return false;
+	p += n;
+	if (*p == '.') {
+		if ((n = strspn(p + 1, "0123456789")) > 2)
+			return false;
+		p += 1 + n;
+	}
+	return *p && strchr("fgeEdv", *p);
+}
+
 static const char *
 skipws(const char *p)
 {
@@ -490,8 +513,7 @@ srw_template(srw_buf *b, const char *t, const srw_lset *ls, double value, char *
 			}
 			memcpy(fmt, f + 1, fe - f - 1);
 			fmt[fe - f - 1] = '\0';
-			if (!strchr(fmt, '%') || strpbrk(strchr(fmt, '%') + 1, "%") ||
-			    !strpbrk(fmt, "fgeEdv")) {
+			if (!printf_ok(fmt)) {
 				snprintf(err, errsz, "template: printf format \"%s\" is not supported", fmt);
 				return -1;
 			}
