@@ -5,7 +5,7 @@
 # against the real database, bounds, fallback, storage, the Knowledge Lake.
 . "$(dirname "$0")/lib.sh"
 need_db
-plan 60
+plan 62
 
 NOW='2026-03-10 12:00:00'
 unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL INVESTIGATE_DB_USER
@@ -116,6 +116,12 @@ r = json.loads(open(sys.argv[1]).readline())
 ids = {c["id"] for c in r["tool_calls"]}
 sys.exit(0 if all(e["tool_call"] in ids for e in r["evidence"]) and 0 < r["confidence"] <= 1 else 1)' "$T/iv-be"
 is $? 0 "every evidence item cites a call that was made; confidence in (0, 1]"
+case $(j "$T/iv-heap" evidence) in *"known bug for StarRocks 3.1"*) r=0 ;; *) r=1 ;; esac
+is $r 0 "heap on 3.1.9: the 3.1 known bug is cited beside the runbook"
+investigate search --sr-version 3.1.9 --limit 20 'BE fails to start after upgrade be.conf' >"$T/v1" 2>"$T/err"
+investigate search --sr-version 3.2.1 --limit 20 'BE fails to start after upgrade be.conf' >"$T/v2" 2>"$T/err"
+is "$(grep -c 'be-restart-after-upgrade-3.2' "$T/v1")/$(grep -c 'be-restart-after-upgrade-3.2' "$T/v2")" 0/1 \
+	"known bugs of other versions are left out"
 is "$(sql "SELECT CONCAT(model, ' ', severity) FROM agent.investigations WHERE cluster_id = 'iv-be'")" "rules Critical" "report stored in agent.investigations"
 is "$(sql "SELECT COUNT(*) FROM agent.memory WHERE cluster_id = 'iv-be' AND root_cause LIKE 'BE node(s) down after the UPDATE%'")" 1 "root cause stored in agent.memory"
 investigate --offline --now "$NOW" --cluster iv-be --dry-run >"$T/again" 2>"$T/err"

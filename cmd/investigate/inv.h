@@ -33,9 +33,10 @@ json_t *tool_schemas(void);
 json_t *tool_run(struct inv *inv, const char *id, const char *name, const json_t *args,
     char **text, bool *is_error);
 void tools_close(struct inv *inv);
-/* kb: documents of agent.knowledge as search hits. */
+/* kb: documents of agent.knowledge as search hits; with version, documents
+ * for other StarRocks versions are left out. */
 json_t *kb_search(struct inv *inv, const char *query, enum srw_kb_mode mode, long limit,
-    char *err, size_t errsz);
+    const char *version, char *err, size_t errsz);
 int kb_load_dir(srw_db *db, const char *dir, bool dry_run);
 
 /* The outcome of an investigation, whoever made it. */

@@ -256,18 +256,33 @@ remote_search(struct inv *inv, const char *query, enum srw_kb_mode mode, long li
 	return out;
 }
 
+/* Does a document for versions dv apply to a cluster on version cv?  An
+ * empty dv applies to all; "3.1" applies to 3.1 and 3.1.9, not to 3.10. */
+static bool
+version_applies(const char *dv, const char *cv)
+{
+	size_t n;
+
+	if (!dv || !*dv || !cv || !*cv)
+		return true;
+	n = strlen(dv);
+	return strncmp(dv, cv, n) == 0 && (cv[n] == '\0' || cv[n] == '.' || cv[n] == '-');
+}
+
 json_t *
 kb_search(struct inv *inv, const char *query, enum srw_kb_mode mode, long limit,
-    char *err, size_t errsz)
+    const char *version, char *err, size_t errsz)
 {
 	srw_kb_hit *hits;
-	size_t n, i;
+	size_t n, i, want = (size_t)limit, kept = 0;
 	json_t *out, *arr;
 
 	if (inv->kl_url)
 		return remote_search(inv, query, mode, limit, err, errsz);
 	if (!load_local(inv, err, errsz))
 		return NULL;
+	if (version && *version)
+		limit *= 4;	/* room for the hits other versions' documents take */
 	hits = srw_xcalloc((size_t)limit, sizeof *hits);
 	if (inv->kb_embedded && mode != SRW_KB_FULLTEXT) {
 		const char *q[1] = { query };
@@ -284,9 +299,12 @@ kb_search(struct inv *inv, const char *query, enum srw_kb_mode mode, long limit,
 		n = srw_kb_search(inv->kb, query, mode, hits, (size_t)limit);
 	}
 	arr = json_array();
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && kept < want; i++) {
 		json_t *d = json_array_get(inv->kb_docs, hits[i].doc);
 
+		if (!version_applies(srw_json_str(d, "sr_version"), version))
+			continue;
+		kept++;
 		json_array_append_new(arr, json_pack("{s:O,s:O,s:O,s:O,s:O,s:f,s:o}",
 		    "doc_id", json_object_get(d, "doc_id"), "kind", json_object_get(d, "kind"),
 		    "title", json_object_get(d, "title"), "sr_version", json_object_get(d, "sr_version"),
@@ -297,7 +315,9 @@ kb_search(struct inv *inv, const char *query, enum srw_kb_mode mode, long limit,
 	out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:o}", "source", "agent.knowledge", "mode",
 	    srw_kb_mode_name(mode), "vectors", inv->kb_embedded ? embed_model : "ngram-tfidf",
 	    "query", query, "documents", (json_int_t)srw_kb_count(inv->kb),
-	    "row_count", (json_int_t)n, "hits", arr);
+	    "row_count", (json_int_t)kept, "hits", arr);
+	if (version && *version)
+		json_object_set_new(out, "sr_version", json_string(version));
 	return out;
 }
 

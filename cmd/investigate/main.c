@@ -11,7 +11,7 @@
 #include "inv.h"
 
 static bool offline, dry_run, markdown, strict, openai;
-static const char *model, *reject_path, *cluster_arg;
+static const char *model, *reject_path, *cluster_arg, *version;
 static long max_rounds = 12, max_tokens = 4096, limit = 5;
 static int64_t timeout_ms = 300000;
 static struct inv inv = { .row_limit = 200, .budget = 16384, .sql_timeout_s = 10 };
@@ -30,7 +30,7 @@ usage(int code)
 	    "                   [--cluster ID] [--strict] [--reject FILE] [-v] [FILE ...]\n"
 	    "       investigate kb-load [--dry-run] DIR\n"
 	    "       investigate search [--mode hybrid|fulltext|vector] [--limit N]\n"
-	    "                   [--format ndjson|markdown] QUERY ...\n");
+	    "                   [--sr-version V] [--format ndjson|markdown] QUERY ...\n");
 	exit(code);
 }
 
@@ -313,7 +313,7 @@ cmd_search(int argc, char *argv[], enum srw_kb_mode mode)
 			srw_buf_addc(&q, ' ');
 		srw_buf_adds(&q, argv[k]);
 	}
-	if (!(res = kb_search(&inv, q.s, mode, limit, err, sizeof err)))
+	if (!(res = kb_search(&inv, q.s, mode, limit, version, err, sizeof err)))
 		srw_die(SRW_EX_UNAVAILABLE, "%s", err);
 	json_array_foreach(json_object_get(res, "hits"), i, h) {
 		if (markdown)
@@ -391,6 +391,7 @@ main(int argc, char *argv[])
 		{ "cluster", required_argument, NULL, 'c' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "sr-version", required_argument, NULL, 'V' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "reject", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -445,6 +446,7 @@ main(int argc, char *argv[])
 				srw_die(SRW_EX_USAGE, "--mode: hybrid, fulltext or vector, not %s", optarg);
 			break;
 		case 'l': limit = count_arg("--limit", optarg, 1, 100); break;
+		case 'V': version = optarg; break;
 		case 'S': strict = true; break;
 		case 'r': reject_path = optarg; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;

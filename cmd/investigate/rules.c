@@ -429,18 +429,37 @@ investigate_rules(struct inv *inv, struct report *r)
 		kbq = hs[best].kb_query;
 	}
 
-	/* step 8: the Knowledge Lake on what was found */
+	/* step 8: the Knowledge Lake on what was found, for this version */
 	if (kbq) {
-		f.kb = call(inv, f.id_kb, 7, "search_knowledge", json_pack("{s:s,s:i}", "query", kbq,
-		    "limit", 3));
-		x = json_array_get(json_object_get(f.kb, "hits"), 0);
-		if (x && srw_json_str(x, "title")) {
-			report_evidence(r, inv, f.id_kb, "knowledge: \"%s\" (%s)", srw_json_str(x, "title"),
-			    srw_json_str(x, "doc_id") ? srw_json_str(x, "doc_id") : "");
-			report_recommend(r, "Read the %s \"%s\" (agent.knowledge %s)",
-			    srw_json_str(x, "kind") ? srw_json_str(x, "kind") : "document",
-			    srw_json_str(x, "title"), srw_json_str(x, "doc_id") ? srw_json_str(x, "doc_id") : "");
-			r->confidence += 0.02;
+		const char *ver = srw_json_str(json_object_get(f.info, "profile"), "sr_version");
+		json_t *args = json_pack("{s:s,s:i}", "query", kbq, "limit", 5);
+		bool bug = false;
+
+		if (ver && *ver)
+			json_object_set_new(args, "sr_version", json_string(ver));
+		f.kb = call(inv, f.id_kb, 7, "search_knowledge", args);
+		json_array_foreach(json_object_get(f.kb, "hits"), i, x) {
+			const char *title = srw_json_str(x, "title"), *kind = srw_json_str(x, "kind"),
+			    *doc = srw_json_str(x, "doc_id");
+
+			if (!title)
+				continue;
+			if (i == 0) {
+				report_evidence(r, inv, f.id_kb, "knowledge: \"%s\" (%s)", title, doc ? doc : "");
+				report_recommend(r, "Read the %s \"%s\" (agent.knowledge %s)",
+				    !kind ? "document" : strcmp(kind, "known_bug") == 0 ? "known bug" :
+				    strcmp(kind, "oncall_log") == 0 ? "on-call log" : kind, title, doc ? doc : "");
+				r->confidence += 0.02;
+				bug = kind && strcmp(kind, "known_bug") == 0;
+			} else if (!bug && i < 3 && kind && strcmp(kind, "known_bug") == 0) {
+				/* a known bug of this cluster's version matters even when a
+				 * runbook ranks first */
+				report_evidence(r, inv, f.id_kb, "known bug for StarRocks %s: \"%s\" (%s)",
+				    srw_json_str(x, "sr_version"), title, doc ? doc : "");
+				report_recommend(r, "Check whether the known bug \"%s\" applies (agent.knowledge %s)",
+				    title, doc ? doc : "");
+				bug = true;
+			}
 		}
 	}
 

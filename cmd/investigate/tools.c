@@ -31,7 +31,8 @@ static const char *const schemas[][3] = {
 	  "Search the Knowledge Lake: runbooks per alert type, DW on-call logs, known bugs by StarRocks version, monitoring guidelines, proven resolutions.",
 	  "{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\",\"description\":\"what to look for, e.g. an alert name, a symptom, a version\"},"
 	  "\"mode\":{\"type\":\"string\",\"enum\":[\"hybrid\",\"fulltext\",\"vector\"],\"description\":\"default hybrid\"},"
-	  "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":20}},\"required\":[\"query\"]}" },
+	  "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":20},"
+	  "\"sr_version\":{\"type\":\"string\",\"description\":\"the cluster's StarRocks version: documents for other versions (known bugs) are left out\"}},\"required\":[\"query\"]}" },
 	{ "query_agent_memory",
 	  "Past investigation findings (root causes) for a cluster, newest first.",
 	  SCHEMA_CLUSTER ",\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":50}}}" },
@@ -574,7 +575,8 @@ t_search(struct inv *inv, const json_t *args, char *err, size_t errsz)
 		return fail(err, errsz, "give a query string%s", "");
 	if (m && srw_kb_mode_parse(m, &mode) != 0)
 		return fail(err, errsz, "mode must be hybrid, fulltext or vector, not %s", m);
-	return kb_search(inv, query, mode, arg_long(args, "limit", 5, 1, 20), err, errsz);
+	return kb_search(inv, query, mode, arg_long(args, "limit", 5, 1, 20),
+	    srw_json_str(args, "sr_version"), err, errsz);
 }
 
 static const struct {
