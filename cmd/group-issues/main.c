@@ -60,16 +60,27 @@ write_row(struct run *r, const srw_issue *is)
 {
 	char reason[512];
 	srw_val *v = srw_val_parse(r->row.s, r->row.len - 1);
+	int rc;
 
 	if (!v)
 		srw_die(SRW_EX_SOFTWARE, "issue %s: bad row", is->id);
-	if (srw_ins_add(r->ins, v, r->row.s, r->row.len - 1, reason, sizeof reason) != 0) {
+	rc = srw_ins_add(r->ins, v, r->row.s, r->row.len - 1, reason, sizeof reason);
+	if (rc == -2) {
+		r->unavailable = true;
+	} else if (rc != 0) {
 		srw_warn("issue %s not stored: %s", is->id, reason);
 		r->refused++;
 	} else if (srw_ins_full(r->ins) && srw_ins_flush(r->ins) != 0) {
 		r->unavailable = true;
 	}
 	srw_val_free(v);
+}
+
+static void
+on_refused(const char *line, size_t len, const char *reason, void *ctx)
+{
+	srw_warn("ops.issues refused an issue: %s: %.*s", reason,
+	    (int)(len > 120 ? 120 : len), line);
 }
 
 static void
@@ -445,7 +456,8 @@ group(int argc, char *argv[])
 		load_query(&r, "issue_status = 'Ongoing'");
 	}
 	if (do_write) {
-		srw_ins_opts io = { .mode = SRW_INS_UPSERT, .batch_rows = 500 };
+		srw_ins_opts io = { .mode = SRW_INS_UPSERT, .batch_rows = 500,
+			.on_reject = on_refused };
 
 		if (!(r.t = srw_table_load(r.db, "ops.issues", err, sizeof err)))
 			srw_die(SRW_EX_UNAVAILABLE, "%s", err);
@@ -465,6 +477,8 @@ group(int argc, char *argv[])
 		close_state(&r);
 	srw_info("%ld issues changed%s", r.changed, do_write ? " (written)" : "");
 
+	if (r.ins)
+		r.refused += (long)srw_ins_refused(r.ins);
 	srw_issues_free(r.g);
 	srw_buf_free(&r.out);
 	srw_buf_free(&r.row);
