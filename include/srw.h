@@ -800,7 +800,7 @@ typedef struct srw_llm {
 	const char *base_url;	/* https://api.anthropic.com, or OPENAI_BASE_URL */
 	const char *api_key;	/* header only, never logged */
 	long timeout_ms;	/* per request; default 120000 */
-	int max_retries;	/* default 4 */
+	int max_retries;	/* default 4; negative: no retry */
 } srw_llm;
 json_t *srw_anthropic_messages(const srw_llm *c, const json_t *req, long *status,
     char *err, size_t errsz);	/* POST /v1/messages */
@@ -898,9 +898,11 @@ unsigned long srw_pq_computed(const srw_pq *pq);
 /* numbat's kinds: heartbeat (per host/service presence made by the first
  * heartbeat event, ended by a graceful shutdown), presence_required (alert
  * when a metric goes quiet for timeout), absence_required (alert when it
- * shows up), outlier (compiled to PromQL: z-score or MAD over window). */
+ * shows up), outlier (compiled to PromQL: z-score or MAD over window),
+ * match (match-and-act: an alert for timeout after each event whose fields
+ * and tags match). */
 enum srw_rule_kind { SRW_RULE_ALERT, SRW_RULE_RECORD, SRW_RULE_HEARTBEAT,
-	SRW_RULE_ABSENCE, SRW_RULE_PRESENCE, SRW_RULE_OUTLIER };
+	SRW_RULE_ABSENCE, SRW_RULE_PRESENCE, SRW_RULE_OUTLIER, SRW_RULE_MATCH };
 typedef struct srw_rule {
 	enum srw_rule_kind kind;
 	char *name;		/* alert name or recorded metric */
@@ -916,6 +918,12 @@ typedef struct srw_rule {
 	int64_t window_ms;	/* outlier history */
 	char *method;		/* outlier: "zscore" or "mad" */
 	double threshold;
+	/* match: event fields (or point labels) against anchored regular
+	 * expressions, and tags that must all be present */
+	char **where_kv;	/* field, regex, ... NULL-terminated */
+	size_t nwhere;
+	void *where_re;		/* regex_t[nwhere] */
+	char **tags;		/* NULL-terminated */
 	int node;		/* compiled expression (srw_pq id), -1 none */
 	void *user;		/* the tool's per-rule state */
 } srw_rule;

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,15 @@ rule_free(srw_rule *r)
 	free(r->file);
 	free(r->service);
 	free(r->method);
+	if (r->where_re) {
+		regex_t *re = r->where_re;
+
+		for (size_t i = 0; i < r->nwhere; i++)
+			regfree(&re[i]);
+		free(re);
+	}
+	srw_strv_free(r->where_kv);
+	srw_strv_free(r->tags);
 }
 
 void
@@ -159,6 +169,44 @@ load_rule(ld *l, srw_rule_group *g, yaml_node_t *rn)
 
 		if (!k)
 			return lerr(l, kn, "rule keys must be strings");
+		if (strcmp(k, "where") == 0) {
+			regex_t *re;
+
+			if (r->where_kv || load_map(l, vn, k, &r->where_kv, &r->nwhere) < 0)
+				return r->where_kv ? lerr(l, kn, "where given twice") : -1;
+			re = r->where_re = srw_xcalloc(r->nwhere + 1, sizeof *re);
+			for (size_t i = 0; i < r->nwhere; i++) {
+				srw_buf b;
+				int rc;
+
+				srw_buf_init(&b);
+				srw_buf_printf(&b, "^(%s)$", r->where_kv[2 * i + 1]);
+				rc = regcomp(&re[i], b.s, REG_EXTENDED | REG_NOSUB);
+				srw_buf_free(&b);
+				if (rc != 0) {
+					r->nwhere = i;	/* only the compiled ones get regfree */
+					return lerr(l, vn, "where %s: bad regular expression", r->where_kv[2 * i]);
+				}
+			}
+			continue;
+		}
+		if (strcmp(k, "tags") == 0) {
+			size_t n = 0;
+
+			if (vn->type != YAML_SEQUENCE_NODE || r->tags)
+				return lerr(l, vn, "tags must be a list of strings, given once");
+			r->tags = srw_xcalloc(vn->data.sequence.items.top - vn->data.sequence.items.start + 1,
+			    sizeof *r->tags);
+			for (yaml_node_item_t *it = vn->data.sequence.items.start;
+			    it < vn->data.sequence.items.top; it++) {
+				const char *t = scalar(node_at(l, *it));
+
+				if (!t)
+					return lerr(l, vn, "tags must be a list of strings");
+				r->tags[n++] = srw_xstrdup(t);
+			}
+			continue;
+		}
 		if (strcmp(k, "labels") == 0 || strcmp(k, "annotations") == 0) {
 			if (load_map(l, vn, k, k[0] == 'l' ? &r->label_kv : &r->annot_kv,
 			    k[0] == 'l' ? &r->nlabels : &r->nannots) < 0)
@@ -169,12 +217,13 @@ load_rule(ld *l, srw_rule_group *g, yaml_node_t *rn)
 			return lerr(l, vn, "%s must be a string", k);
 		if (strcmp(k, "alert") == 0 || strcmp(k, "record") == 0 ||
 		    strcmp(k, "heartbeat") == 0 || strcmp(k, "absence_required") == 0 ||
-		    strcmp(k, "presence_required") == 0 || strcmp(k, "outlier") == 0) {
+		    strcmp(k, "presence_required") == 0 || strcmp(k, "outlier") == 0 ||
+		    strcmp(k, "match") == 0) {
 			kinds++;
 			r->kind = k[0] == 'a' && k[1] == 'l' ? SRW_RULE_ALERT :
 			    k[0] == 'r' ? SRW_RULE_RECORD : k[0] == 'h' ? SRW_RULE_HEARTBEAT :
 			    k[0] == 'a' ? SRW_RULE_ABSENCE : k[0] == 'p' ? SRW_RULE_PRESENCE :
-			    SRW_RULE_OUTLIER;
+			    k[0] == 'm' ? SRW_RULE_MATCH : SRW_RULE_OUTLIER;
 			free(r->name);
 			r->name = srw_xstrdup(v);
 			if (r->kind >= SRW_RULE_HEARTBEAT) {
@@ -216,7 +265,9 @@ load_rule(ld *l, srw_rule_group *g, yaml_node_t *rn)
 	}
 	if (kinds != 1)
 		return lerr(l, rn, "a rule needs exactly one of alert, record, heartbeat, "
-		    "presence_required, absence_required, outlier");
+		    "presence_required, absence_required, outlier, match");
+	if ((r->where_kv || r->tags) && r->kind != SRW_RULE_MATCH)
+		return lerr(l, rn, "where and tags are for match rules");
 	if ((r->kind == SRW_RULE_ALERT || r->kind == SRW_RULE_RECORD) && !r->expr)
 		return lerr(l, rn, "rule %s has no expr", r->name);
 	if (r->kind == SRW_RULE_RECORD && (r->for_ms || r->keep_firing_for_ms || r->annot_kv))
@@ -225,7 +276,7 @@ load_rule(ld *l, srw_rule_group *g, yaml_node_t *rn)
 		return lerr(l, rn, "%s rules take no expr", r->kind == SRW_RULE_HEARTBEAT ? "heartbeat" :
 		    r->kind == SRW_RULE_OUTLIER ? "outlier" : "absence/presence");
 	if ((r->kind == SRW_RULE_HEARTBEAT || r->kind == SRW_RULE_ABSENCE ||
-	    r->kind == SRW_RULE_PRESENCE) && r->timeout_ms <= 0)
+	    r->kind == SRW_RULE_PRESENCE || r->kind == SRW_RULE_MATCH) && r->timeout_ms <= 0)
 		r->timeout_ms = r->kind == SRW_RULE_HEARTBEAT ? 60000 : 300000;
 	if (r->kind == SRW_RULE_OUTLIER) {
 		if (r->window_ms <= 0)

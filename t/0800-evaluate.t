@@ -156,6 +156,38 @@ is "$(field "$T/hb.out" '[(l["status"], l["labels"]["host"], l["labels"]["servic
    "[('firing', 'db1', 'heartbeat', '00:05', '00:00'), ('resolved', 'db1', 'heartbeat', '00:05', '00:07')]" \
    "a host whose heartbeat stops alerts after the timeout, and resolves when it returns; a graceful shutdown does not alert"
 
+# ---- match-and-act on event fields and tags ---------------------------------
+cat >"$T/match.yml" <<'EOF'
+groups:
+  - name: m
+    rules:
+      - match: OomKill
+        where:
+          service: kernel
+          description: ".*[Oo]ut of memory.*"
+        tags: [prod]
+        timeout: 2m
+        labels:
+          severity: critical
+        annotations:
+          summary: "OOM kill on {{ $labels.host }}"
+EOF
+python3 - >"$T/match.ndjson" <<'PY'
+import json
+B = 1773100800
+for m in range(8):
+    print(json.dumps({"host": "web1", "service": "cpu", "metric": 0.5, "time": B + m * 60}))
+    if m == 1:
+        print(json.dumps({"host": "db1", "service": "kernel", "description": "Out of memory: Killed process 4242", "tags": ["prod"], "time": B + 60}))
+    if m == 2:
+        print(json.dumps({"host": "db2", "service": "kernel", "description": "Out of memory: Killed process 7", "tags": ["staging"], "time": B + 120}))
+        print(json.dumps({"host": "db3", "service": "kernel", "description": "link up", "tags": ["prod"], "time": B + 120}))
+PY
+evaluate -r "$T/match.yml" "$T/match.ndjson" >"$T/match.out"
+is "$(field "$T/match.out" '[(l["status"], l["labels"]["host"], l["labels"]["service"], l["annotations"]["summary"], l["startsAt"][11:16], l["endsAt"][11:16]) for l in L]')" \
+   "[('firing', 'db1', 'kernel', 'OOM kill on db1', '00:01', '00:00'), ('resolved', 'db1', 'kernel', 'OOM kill on db1', '00:01', '00:04')]" \
+   "match-and-act: an event whose fields and tags match fires for the rule's timeout; others do not"
+
 # ---- presence_required and absence_required -----------------------------------
 cat >"$T/pa.yml" <<'EOF'
 groups:

@@ -3,6 +3,8 @@
  * keep_firing_for, resolved) as Prometheus runs it, and the output. */
 #include <math.h>
 #include <pthread.h>
+#include <regex.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,7 +89,7 @@ bind(struct ev *e, srw_ruleset *old)
 			srw_rule *r = &e->rs.groups[g].rules[i];
 
 			if (r->kind == SRW_RULE_HEARTBEAT || r->kind == SRW_RULE_PRESENCE ||
-			    r->kind == SRW_RULE_ABSENCE) {
+			    r->kind == SRW_RULE_ABSENCE || r->kind == SRW_RULE_MATCH) {
 				e->trk = srw_xrealloc(e->trk, (e->ntrk + 1) * sizeof *e->trk);
 				e->trk[e->ntrk++] = r;
 			}
@@ -576,7 +578,7 @@ track_eval(struct ev *e, srw_rule *r, rstate *s, int64_t t)
 		int64_t to = k->ttl > 0 ? k->ttl : r->timeout_ms;
 		bool quiet = t - k->last > to, on;
 
-		on = r->kind == SRW_RULE_ABSENCE ? !quiet : quiet;
+		on = r->kind == SRW_RULE_ABSENCE || r->kind == SRW_RULE_MATCH ? !quiet : quiet;
 		if (on) {
 			srw_lset *ls = lset_of(k->kv, k->n);
 
@@ -604,7 +606,7 @@ track_point(rstate *s, const srw_rule *r, const srw_point *p, int64_t ttl, bool 
 		kv[2 * n + 1] = p->labels[i].v;
 		n++;
 	}
-	if (r->kind == SRW_RULE_HEARTBEAT)
+	if (r->kind == SRW_RULE_HEARTBEAT || r->kind == SRW_RULE_MATCH)
 		n = kv_set(kv, n, "service", p->name);
 	kv_sort(kv, n);
 	fp = kv_fp(kv, n);
@@ -820,6 +822,37 @@ read_event(struct ev *e, const srw_val *rec, int64_t *ttl, bool *shutdown, char 
 	return 0;
 }
 
+/* match-and-act: every where field (a top-level field, else a label)
+ * matches its anchored regular expression, and every tag is present. */
+static bool
+event_matches(const srw_rule *r, const srw_val *rec, const srw_point *p)
+{
+	const regex_t *re = r->where_re;
+	size_t i;
+
+	for (i = 0; i < r->nwhere; i++) {
+		const char *f = r->where_kv[2 * i], *v = NULL;
+		srw_val *x = srw_val_get(rec, f);
+		char num[64];
+		double d;
+
+		if (!x)
+			x = srw_val_get(srw_val_get(rec, "labels"), f);
+		if (x && srw_val_str(x))
+			v = srw_val_str(x);
+		else if (x && srw_val_type(x) == SRW_NUM && srw_val_num(x, &d))
+			snprintf(num, sizeof num, "%g", d), v = num;
+		else if (strcmp(f, "service") == 0 || strcmp(f, "name") == 0)
+			v = p->name;
+		if (regexec(&re[i], v ? v : "", 0, NULL, 0) != 0)
+			return false;
+	}
+	for (i = 0; r->tags && r->tags[i]; i++)
+		if (!has_tag(rec, r->tags[i]))
+			return false;
+	return true;
+}
+
 int
 ev_input(struct ev *e, srw_val *rec, char *err, size_t errsz)
 {
@@ -849,8 +882,12 @@ ev_input(struct ev *e, srw_val *rec, char *err, size_t errsz)
 	for (i = 0; i < e->ntrk; i++) {
 		srw_rule *r = e->trk[i];
 
-		if (strcmp(r->service, p->name) == 0)
+		if (r->kind == SRW_RULE_MATCH) {
+			if (!shutdown && event_matches(r, rec, p))
+				track_point(r->user, r, p, 0, false);
+		} else if (strcmp(r->service, p->name) == 0) {
 			track_point(r->user, r, p, ttl, shutdown && r->kind == SRW_RULE_HEARTBEAT);
+		}
 	}
 	(void)event;
 	return 0;
