@@ -29,7 +29,7 @@ post(const srw_llm *c, const char *path, const char *const *headers, const json_
 	hr.body = body;
 	hr.body_len = strlen(body);
 	hr.timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 120000;
-	hr.max_retries = c->max_retries > 0 ? c->max_retries : 4;
+	hr.max_retries = c->max_retries != 0 ? c->max_retries : 4;	/* < 0: none */
 	*status = 0;
 	if (srw_http_do(&hr, &resp) != 0) {
 		snprintf(err, errsz, "%s: %s", url.s, resp.err);

@@ -5,7 +5,7 @@
 # against the real database, bounds, fallback, storage, the Knowledge Lake.
 . "$(dirname "$0")/lib.sh"
 need_db
-plan 62
+plan 64
 
 NOW='2026-03-10 12:00:00'
 unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL INVESTIGATE_DB_USER
@@ -246,6 +246,19 @@ is "$rc" 69 "LLM unavailable: exit 69"
 is "$(j "$T/m3" status)/$(j "$T/m3" model)" "fallback/rules" "the rules still give a report, marked fallback"
 case $(j "$T/m3" note) in *"HTTP 400"*) r=0 ;; *) r=1 ;; esac
 is $r 0 "the report says why"
+
+# the wall time bounds a slow model: no retry past the deadline
+cat >"$T/script5.json" <<JSON
+{"api_key": "$KEY", "responses": [{"delay": 6, "content": [{"type": "text", "text": "{}"}]}]}
+JSON
+start_fake 5 "$T/script5.json"
+s0=$(date +%s)
+ANTHROPIC_API_KEY=$KEY ANTHROPIC_BASE_URL=$FAKEURL investigate --timeout 2s --now "$NOW" --cluster iv-heap --dry-run >"$T/m5" 2>"$T/err.m5"
+rc=$?
+el=$(( $(date +%s) - s0 ))
+kill $FAKEPID 2>/dev/null; wait $FAKEPID 2>/dev/null
+is "$rc/$(j "$T/m5" status)/$(ls "$T/fake5"/req-*.json | wc -l | tr -d ' ')" "69/fallback/1" "--timeout: the slow request is abandoned, not retried; the rules report"
+ok "--timeout 2s: done within 4 s (took ${el}s)" [ "$el" -le 4 ]
 
 # --- an OpenAI-compatible endpoint --------------------------------------------
 mkdir -p "$T/fo"

@@ -97,6 +97,20 @@ remaining_ms(const struct agent_cfg *cfg)
 	return (long)(cfg->deadline_ms - srw_now_ms());
 }
 
+/* The next call ends by the deadline: when less time is left than one
+ * request may take, that time is its timeout and it is not retried. */
+static void
+bound(const struct agent_cfg *cfg, srw_llm *llm)
+{
+	long left = remaining_ms(cfg);
+
+	*llm = cfg->llm;
+	if (left < (llm->timeout_ms > 0 ? llm->timeout_ms : 120000)) {
+		llm->timeout_ms = left > 1 ? left : 1;
+		llm->max_retries = -1;
+	}
+}
+
 /* ---- Anthropic ---------------------------------------------------------- */
 
 static int
@@ -125,8 +139,7 @@ loop_anthropic(struct inv *inv, const struct agent_cfg *cfg, struct report *r,
 			snprintf(err, errsz, "wall time exhausted after %d rounds", r->rounds);
 			break;
 		}
-		llm.timeout_ms = remaining_ms(cfg) < llm.timeout_ms || llm.timeout_ms <= 0 ?
-		    remaining_ms(cfg) : llm.timeout_ms;
+		bound(cfg, &llm);
 		json_decref(resp);
 		if (!(resp = srw_anthropic_messages(&llm, req, &status, err, errsz)))
 			break;
@@ -225,7 +238,7 @@ loop_openai(struct inv *inv, const struct agent_cfg *cfg, struct report *r,
 			snprintf(err, errsz, "wall time exhausted after %d rounds", r->rounds);
 			break;
 		}
-		llm.timeout_ms = remaining_ms(cfg);
+		bound(cfg, &llm);
 		json_decref(resp);
 		if (!(resp = srw_openai_chat(&llm, req, &status, err, errsz)))
 			break;

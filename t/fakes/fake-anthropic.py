@@ -17,13 +17,14 @@ SCRIPT is JSON: {"api_key": "...", "responses": [R, ...]}; each R is
    "usage": {...},                                       optional checks on
    "expect": ["substring", ...],                         the request it answers
    "expect_ok": ["toolu_1"], "expect_error": ["toolu_2"],
-   "expect_tool_choice": "none"}
+   "expect_tool_choice": "none", "delay": 5}             (seconds before answering)
 When the script is used up, every request gets 500.
 """
 import json
 import os
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 script = json.load(open(sys.argv[1]))
@@ -123,13 +124,16 @@ class H(BaseHTTPRequestHandler):
 
     def reply(self, code, obj, headers=None):
         data = json.dumps(obj).encode()
-        self.send_response(code)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(code)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (its deadline), as it may
 
     def do_POST(self):
         n = int(self.headers.get("content-length", 0))
@@ -156,6 +160,9 @@ class H(BaseHTTPRequestHandler):
                                   "message": "script exhausted"}})
             r = script["responses"][i]
             state["next"] = i + 1
+        if r.get("delay"):
+            time.sleep(r["delay"])
+        with lock:
             if "status" in r:
                 return self.reply(r["status"], {"type": "error", "error": {
                     "type": "overloaded_error", "message": "Overloaded"}}, r.get("headers"))
