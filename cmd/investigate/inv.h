@@ -49,7 +49,7 @@ struct report {
 	char model[128];
 	long input_tokens, output_tokens;
 	int rounds;
-	char status[16];	/* done, fallback, truncated */
+	char status[16];	/* done, or fallback (the rules answered for the model) */
 	char *note;
 };
 
