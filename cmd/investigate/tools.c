@@ -507,15 +507,22 @@ ro_db(struct inv *inv, char *err, size_t errsz)
 	char *pw = NULL;
 	srw_buf q;
 
+	static char why[512];
+
+	if (inv->ro_failed)
+		snprintf(err, errsz, "%s", why);
 	if (inv->ro || inv->ro_failed)
 		return inv->ro;
-	if (user && pwfile && !(pw = srw_read_secret_file(pwfile, err, errsz))) {
+	if (user && pwfile && !(pw = srw_read_secret_file(pwfile, why, sizeof why))) {
 		inv->ro_failed = true;
+		snprintf(err, errsz, "%s", why);
 		return NULL;
 	}
 	if (!(inv->ro = srw_db_open_as(user, user ? (pw ? pw : srw_env("INVESTIGATE_DB_PASSWORD", "")) :
-	    NULL, 1, err, errsz))) {
+	    NULL, 1, why, sizeof why))) {
 		inv->ro_failed = true;
+		snprintf(err, errsz, "run_sql is unavailable: %s", why);
+		snprintf(why, sizeof why, "%s", err);
 		free(pw);
 		return NULL;
 	}
