@@ -499,25 +499,48 @@ goval(srw_buf *b, double v)
 
 /* The format goes to printf with a double: exactly one conversion,
  * %[-+ #0][width][.prec] and f, g, e, E, d or v right after (%s or %n would
- * read or write through the double; widths stay under 100). */
+ * read or write through the double; widths stay under 100), and any number
+ * of literal "%%" ("%.1f%%" is common in rule files). */
 static bool
 printf_ok(const char *fmt)
 {
-	const char *p = strchr(fmt, '%');
+	const char *p;
+	int conv = 0;
 	size_t n;
 
-	if (!p || strchr(p + 1, '%'))
-		return false;
-	p += 1 + strspn(p + 1, "-+ #0");
-	if ((n = strspn(p, "0123456789")) > 2)
-		return false;
-	p += n;
-	if (*p == '.') {
-		if ((n = strspn(p + 1, "0123456789")) > 2)
+	for (p = fmt; (p = strchr(p, '%')); ) {
+		if (p[1] == '%') {	/* a literal % */
+			p += 2;
+			continue;
+		}
+		p += 1 + strspn(p + 1, "-+ #0");
+		if ((n = strspn(p, "0123456789")) > 2)
 			return false;
-		p += 1 + n;
+		p += n;
+		if (*p == '.') {
+			if ((n = strspn(p + 1, "0123456789")) > 2)
+				return false;
+			p += 1 + n;
+		}
+		if (!*p || !strchr("fgeEdv", *p))
+			return false;
+		p++;
+		conv++;
 	}
-	return *p && strchr("fgeEdv", *p);
+	return conv == 1;
+}
+
+/* Text of a printf format outside its conversion, "%%" as "%". */
+static void
+add_unescaped(srw_buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		srw_buf_addc(b, s[i]);
+		if (s[i] == '%' && i + 1 < n && s[i + 1] == '%')
+			i++;
+	}
 }
 
 static const char *
@@ -593,15 +616,20 @@ srw_template(srw_buf *b, const char *t, const srw_lset *ls, double value, char *
 				return -1;
 			}
 			if (fmt[0]) {
-				char *pct = strchr(fmt, '%');
-				char conv = fmt[strcspn(pct + 1, "fgeEdv") + (pct - fmt) + 1];
+				char *pct = fmt, *cv, conv;
 
-				if (conv == 'd')
-					srw_buf_printf(b, "%lld", (long long)value);
-				else if (conv == 'v') {
-					srw_buf_add(b, fmt, pct - fmt);
-					goval(b, value);
-					srw_buf_adds(b, pct + 2);
+				while ((pct = strchr(pct, '%')) && pct[1] == '%')
+					pct += 2;
+				cv = pct + 1 + strcspn(pct + 1, "fgeEdv");
+				conv = *cv;
+				if (conv == 'd' || conv == 'v') {
+					/* text around the one conversion stays */
+					add_unescaped(b, fmt, pct - fmt);
+					if (conv == 'd')
+						srw_buf_printf(b, "%lld", (long long)value);
+					else
+						goval(b, value);
+					add_unescaped(b, cv + 1, strlen(cv + 1));
 				} else
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"

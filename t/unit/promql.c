@@ -199,6 +199,11 @@ START_TEST(test_templates)
 	ck_assert_str_eq(tmpl("{{ $value | humanize }}", 1234567), "1.235M");
 	ck_assert_str_eq(tmpl("{{ $value | humanizePercentage }}", 0.0322), "3.22%");
 	ck_assert_str_eq(tmpl("{{ printf \"%.2f\" $value }}", 2.0/3), "0.67");
+	ck_assert_str_eq(tmpl("{{ printf \"%.1f%%\" $value }}", 93.25), "93.2%");
+	ck_assert_str_eq(tmpl("{{ printf \"%v%%\" $value }}", 0.5), "0.5%");
+	ck_assert_ptr_null(tmpl("{{ printf \"%n2f\" $value }}", 1));
+	ck_assert_ptr_null(tmpl("{{ printf \"%s\" $value }}", 1));
+	ck_assert_ptr_null(tmpl("{{ printf \"%f %f\" $value }}", 1));
 	ck_assert_str_eq(tmpl("{{ $labels.missing }}x", 1), "x");
 	ck_assert_ptr_null(tmpl("{{ range .Alerts }}", 1));
 	ck_assert_ptr_null(tmpl("{{ $value | title }}", 1));
