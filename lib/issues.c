@@ -693,7 +693,7 @@ has_name(const srw_issue *is, const char *alert)
 
 /* The refs index: every section attached to an issue held, and those of
  * stored issues that left memory (so a re-run skips even very late ones). */
-enum { REFS_ADD, REFS_DEL, REFS_KEEP };
+enum { REFS_ADD, REFS_DEL, REFS_KEEP, REFS_MOVE };
 static char seen;
 
 static void
@@ -717,6 +717,8 @@ index_refs(srw_issues *g, srw_issue *is, int mode)
 				sl->val = &seen;
 			else if (mode == REFS_ADD && !sl)
 				ht_put(&g->refs, buf, is);
+			else if (mode == REFS_MOVE && sl)
+				sl->val = is;
 		}
 		p = q ? q + 1 : NULL;
 	}
@@ -1116,6 +1118,7 @@ open_issue(srw_issues *g, struct cluster *c, const srw_section *s, const char *r
 {
 	srw_issue *is = srw_xmalloc(sizeof *is);
 	size_t i;
+	int k;
 
 	srw_issue_init(is);
 	ident(is->id, sizeof is->id, "iss_", c->id,
@@ -1132,20 +1135,58 @@ open_issue(srw_issues *g, struct cluster *c, const srw_section *s, const char *r
 	hold(g, c, is);
 	attach(g, is, s, ref);
 	due(c, issue_due(g, is));
-	/* a Resolved that came first */
-	for (i = 0; i < c->npend; i++) {
+	/* a Resolved that came first: the earliest at or after the firing */
+	for (i = 0, k = -1; i < c->npend; i++) {
 		struct pend *p = &c->pend[i];
 
-		if (p->t >= s->created_ms && strcmp(p->alert, s->alert_name) == 0) {
-			add_ref(g, is, p->ref);
-			apply_resolve(is, p->t, p->ref);
-			free(p->alert);
-			free(p->ref);
-			c->pend[i] = c->pend[--c->npend];
-			break;
-		}
+		if (p->t >= s->created_ms && strcmp(p->alert, s->alert_name) == 0 &&
+		    (k < 0 || p->t < c->pend[k].t))
+			k = (int)i;
+	}
+	if (k >= 0) {
+		struct pend *p = &c->pend[k];
+
+		add_ref(g, is, p->ref);
+		apply_resolve(is, p->t, p->ref);
+		free(p->alert);
+		free(p->ref);
+		c->pend[k] = c->pend[--c->npend];
 	}
 	return is;
+}
+
+/* A failure issue opened in this run, before the anomaly issue it falls
+ * in was known (out of order), merges into it as if it had come after. */
+static void
+absorb_failures(srw_issues *g, struct cluster *c, srw_issue *an)
+{
+	size_t i;
+
+	for (i = 0; i < c->niss; i++) {
+		srw_issue *f = c->iss[i];
+
+		if (f == an || f->kind != SRW_ISSUE_FAILURE || f->stored ||
+		    f->first_seen < an->first_seen || strcmp(f->group, an->group) != 0 ||
+		    (f->resolved_at >= 0 && !quiet_resolved(f)) ||
+		    (an->resolved_at >= 0 && f->first_seen > an->resolved_at))
+			continue;
+		srw_buf_addc(&an->refs, ',');
+		srw_buf_add(&an->refs, f->refs.s, f->refs.len);
+		index_refs(g, f, REFS_MOVE);
+		an->alert_count += f->alert_count;
+		if (f->last_seen > an->last_seen)
+			an->last_seen = f->last_seen;
+		an->escalated = true;
+		add_name(g, an, f->names.s);
+		an->severity = SRW_SEV_CRITICAL;
+		an->dirty = true;
+		ht_del(&g->ids, f->id);
+		srw_issue_clear(f);
+		free(f);
+		c->iss[i] = c->iss[--c->niss];
+		i--;	/* wraps to SIZE_MAX at 0: the loop's i++ brings it back */
+	}
+	grp_extend(g, c, an);
 }
 
 static void
@@ -1187,7 +1228,8 @@ firing(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
 			grp_extend(g, c, best);
 		} else {
 			grp_for(g, c, t, ref, gid);
-			open_issue(g, c, s, ref, SRW_ISSUE_ANOMALY, gid);
+			if ((best = open_issue(g, c, s, ref, SRW_ISSUE_ANOMALY, gid)))
+				absorb_failures(g, c, best);
 		}
 		return;
 	}

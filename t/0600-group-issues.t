@@ -141,14 +141,17 @@ rm -f "$T/state"
 	alert p3 10:30 c6 Firing FEGCCount
 	alert q1-r 11:00 c7 Resolved FEGCCount
 	alert q2 10:00 c7 Firing FEGCCount
+	alert x2 13:00 c11 Firing BeAliveAbnormal
+	alert x1 10:00 c11 Firing FEHeapUsageTooHigh
 } | gi --now "$D 12:00:00" | view >"$T/got"
 cat >"$T/want" <<EOF
 $(iid c5 FAILURE o1) c5 FAILURE ProcNotRunning 4 09:45 10:25 Ongoing - - false Critical $(cg c5 o1) o1,o2,o3,o4
 $(iid c6 ANOMALY p1) c6 ANOMALY FEGCCount 2 10:00 10:30 Resolved 11:00 resolved by p2-r false Warning $(cg c6 p1) p1,p2-r,p3
 $(iid c7 ANOMALY q2) c7 ANOMALY FEGCCount 1 10:00 10:00 Resolved 11:00 resolved by q1-r false Warning $(cg c7 q2) q2,q1-r
+$(iid c11 ANOMALY x1) c11 ANOMALY FEHeapUsageTooHigh,BeAliveAbnormal 2 10:00 13:00 Ongoing - - true Critical $(cg c11 x2) x1,x2
 EOF
 sort -o "$T/want" "$T/want"
-check_same "late alerts land in the issue they belong to (also a Resolved before its firing)" "$T/want" "$T/got"
+check_same "late alerts land in the issue they belong to (a Resolved before its firing, an anomaly after the failure it escalates)" "$T/want" "$T/got"
 
 # 8. classes: --classes FILE with globs; unknown names are FAILUREs and reported
 cat >"$T/classes" <<'EOF'
