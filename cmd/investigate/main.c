@@ -18,6 +18,7 @@ static struct inv inv = { .row_limit = 200, .budget = 16384, .sql_timeout_s = 10
 static struct agent_cfg cfg;
 static srw_table *t_inv, *t_mem;
 static int status = SRW_EX_OK;
+static long ndone;
 
 static void
 usage(int code)
@@ -27,7 +28,8 @@ usage(int code)
 	    "                   [--max-rounds N] [--max-tokens N] [--timeout DUR]\n"
 	    "                   [--tool-budget BYTES] [--row-limit N] [--sql-timeout SEC]\n"
 	    "                   [--format ndjson|markdown] [--dry-run] [--now TIME]\n"
-	    "                   [--cluster ID] [--strict] [--reject FILE] [-v] [FILE ...]\n"
+	    "                   [--cluster ID] [--strict] [--reject FILE] [--progress] [-v]\n"
+	    "                   [FILE ...]\n"
 	    "       investigate kb-load [--dry-run] DIR\n"
 	    "       investigate search [--mode hybrid|fulltext|vector] [--limit N]\n"
 	    "                   [--sr-version V] [--format ndjson|markdown] QUERY ...\n");
@@ -271,6 +273,8 @@ investigate_task(json_t *task)
 	else if (srw_json_print(stdout, rep) != 0)
 		srw_die(SRW_EX_TEMPFAIL, "write stdout:");
 	fflush(stdout);
+	ndone++;
+	srw_progress("%ld investigated; last %s: %s (%s)", ndone, inv.cluster_id, r.severity, r.model);
 	json_decref(rep);
 	json_decref(inv.calls);
 	inv.calls = NULL;
@@ -394,6 +398,7 @@ main(int argc, char *argv[])
 		{ "sr-version", required_argument, NULL, 'V' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "reject", required_argument, NULL, 'r' },
+		{ "progress", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -449,6 +454,7 @@ main(int argc, char *argv[])
 		case 'V': version = optarg; break;
 		case 'S': strict = true; break;
 		case 'r': reject_path = optarg; break;
+		case 'p': srw_progress_force(true); break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
 		case 'h': usage(SRW_EX_OK); break;
 		default: usage(SRW_EX_USAGE);
@@ -487,6 +493,10 @@ main(int argc, char *argv[])
 		srw_ndjson_files(argc, argv, on_task, NULL);
 		if (srw_ndjson_reject_count() && status == SRW_EX_OK)
 			status = SRW_EX_REJECTED;
+	}
+	if (ndone && srw_progress_on()) {
+		srw_progress_end();
+		fprintf(stderr, "%s: %ld investigated\n", srw_progname(), ndone);
 	}
 	tools_close(&inv);
 	srw_table_free(t_inv);
