@@ -5,7 +5,7 @@
 # against the real database, bounds, fallback, storage, the Knowledge Lake.
 . "$(dirname "$0")/lib.sh"
 need_db
-plan 64
+plan 66
 
 NOW='2026-03-10 12:00:00'
 unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL INVESTIGATE_DB_USER
@@ -293,6 +293,14 @@ is "$rc/$(cat "$T/kl/errors" 2>/dev/null)" "0/" "MCP: initialize, initialized, t
 is "$(j "$T/kl.out" title)" "Remote: fe heap" "MCP: hits from the remote server (SSE answer)"
 is "$(python3 -c 'import json,sys; print([json.loads(l)["msg"]["params"]["name"] for l in open(sys.argv[1]) if json.loads(l)["msg"].get("method") == "tools/call"][0])' "$T/kl/calls")" \
 	search_fulltext "MCP: the mode picks the tool"
+
+# --- the cron pipeline: sentinel | investigate -----------------------------------
+sql "DELETE FROM agent.tasks WHERE cluster_id LIKE 'iv-%'"
+sentinel --now "$NOW" 2>"$T/err.s" | grep '"cluster_id":"iv-' | investigate --offline --now "$NOW" >"$T/pipe" 2>"$T/err.p"
+is "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["cluster_id"] + ":" + json.loads(l)["task_id"][:2] for l in open(sys.argv[1])))' "$T/pipe")" \
+	"iv-be:t- iv-disk:t-" "sentinel | investigate: the Critical S cluster, then the tier A Warning one"
+is "$(sql "SELECT GROUP_CONCAT(CONCAT(t.cluster_id, '=', t.status, '/', i.model) ORDER BY t.priority) FROM agent.tasks t JOIN agent.investigations i USING (task_id) WHERE t.cluster_id LIKE 'iv-%'")" \
+	"iv-be=done/rules,iv-disk=done/rules" "tasks stored by sentinel are marked done with their reports"
 
 sql "DELETE FROM metrics.amv_hourly_snapshots_v1 WHERE cluster_id LIKE 'iv-%';
 DELETE FROM metrics.metrics_table WHERE labels LIKE '%iv-%';
