@@ -109,4 +109,29 @@ ok "its bad line kept in rejected.ndjson" grep -qx 'this is not json' "$T/spool/
 kill -TERM "$PID"
 wait "$PID"
 is "$?" 0 "exits 0"
+
+# two processes sharing one spool (inetd mode) store each file once
+for i in $(seq 40); do
+	jq -c --arg n "r25-$i" '.message_id = "wh_t310-" + $n + "-" + .alert_status | .alert_name = $n' \
+		"$FIX/alertmanager/firing-and-resolved.rows.ndjson" \
+		>"$T/spool/spool-$(printf '%013d' "$i")-1-0.ndjson"
+done
+webhookd --listen 127.0.0.1:0 --spool "$T/spool" 2>"$T/one.err" &
+p1=$!
+webhookd --listen 127.0.0.1:0 --spool "$T/spool" 2>"$T/two.err" &
+p2=$!
+PIDS="$PIDS $p1 $p2"
+for i in $(seq 200); do
+	grep -q listening "$T/one.err" 2>/dev/null && grep -q listening "$T/two.err" 2>/dev/null && break
+	sleep 0.05
+done
+for i in $(seq 100); do [ "$(spool_files)" = 0 ] && break; sleep 0.1; done
+is "$(spool_files)" 0 "shared spool emptied"
+is "$(count "alert_name LIKE 'r25-%'")" 80 "all 80 rows stored"
+replayed() { sed -n 's/.*spool: stored \([0-9]*\) rows.*/\1/p' "$1" | awk '{ n += $1 } END { print n + 0 }'; }
+n1=$(replayed "$T/one.err")
+n2=$(replayed "$T/two.err")
+is "$((n1 + n2))" 80 "replayed exactly once between the two processes ($n1 + $n2)"
+kill -TERM "$p1" "$p2"
+wait "$p1" "$p2"
 done_testing
