@@ -5,7 +5,7 @@
 # against the real database, bounds, fallback, storage, the Knowledge Lake.
 . "$(dirname "$0")/lib.sh"
 need_db
-plan 66
+plan 67
 
 NOW='2026-03-10 12:00:00'
 unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL INVESTIGATE_DB_USER
@@ -127,6 +127,13 @@ is "$(sql "SELECT COUNT(*) FROM agent.memory WHERE cluster_id = 'iv-be' AND root
 investigate --offline --now "$NOW" --cluster iv-be --dry-run >"$T/again" 2>"$T/err"
 case $(j "$T/again" evidence) in *"previous finding"*) r=0 ;; *) r=1 ;; esac
 is $r 0 "the next investigation remembers the last finding"
+
+# account-wide?  another cluster of the account at risk
+sql "INSERT INTO ops.cluster_risk_snapshots (cluster_id, snapshot_at, score, risk_level, tier) VALUES ('iv-be2', '2026-03-10 11:50:00', 41, 'Critical', 'A')"
+investigate --offline --now "$NOW" --cluster iv-be --dry-run >"$T/acct" 2>"$T/err"
+case $(j "$T/acct" evidence) in *"1 other cluster of account initech also at risk: possibly account-wide"*) r=0 ;; *) r=1 ;; esac
+is $r 0 "another cluster of the account at risk: possibly account-wide"
+sql "DELETE FROM ops.cluster_risk_snapshots WHERE cluster_id = 'iv-be2' AND snapshot_at = '2026-03-10 11:50:00'"
 
 # tasks from sentinel on stdin; the task is marked done; markdown for people
 sql "INSERT INTO agent.tasks (task_id, cluster_id, created_at, priority, reason, status) VALUES ('t-iv-1', 'iv-heap', '2026-03-10 11:50:00', 2, 'score fell 20 points', 'pending')"
