@@ -884,6 +884,9 @@ void srw_pq_invalidate(srw_pq *pq);
 /* Result of node id at the current instant, valid until srw_pq_begin;
  * a scalar is one sample with ls NULL.  Counts node computations. */
 size_t srw_pq_eval(srw_pq *pq, int id, srw_sample **out);
+/* Did node id fail at this instant (many-to-many matching and the other
+ * errors Prometheus raises while evaluating)?  The reason, or NULL. */
+const char *srw_pq_failed(const srw_pq *pq, int id);
 /* --explain: the steps of node id as "tempN = f(...)" lines into b; with
  * alarm, the last step is "if X op C: alarm()" when the root compares with
  * a constant.  Steps printed before (by an earlier call) are marked shared. */

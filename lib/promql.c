@@ -522,6 +522,7 @@ typedef struct node {
 	uint64_t memo;
 	srw_sample *val;
 	size_t nval;
+	bool failed;	/* this instant's evaluation failed (here or below) */
 	/* explain */
 	int temp;
 	int refs;
@@ -546,6 +547,8 @@ struct srw_pq {
 	int64_t ts;
 	uint64_t epoch;
 	ablock *arena;
+	bool local_err;	/* set by the node being computed */
+	char errmsg[256];
 	unsigned long computed;
 	int ntemp;
 };
@@ -2486,10 +2489,21 @@ eval_bin(srw_pq *pq, node *nd, srw_sample **out)
 		hmap seen;
 
 		hm_init(pq, &m, none);
-		for (i = 0; i < none; i++)
-			hm_put(&m, sig(one[i].ls, nd->on, nd->grp, nd->ngrp), i);
-		if (nd->card == C_ONE)
-			hm_init(pq, &seen, nmany);
+		for (i = 0; i < none; i++) {
+			uint64_t h = sig(one[i].ls, nd->on, nd->grp, nd->ngrp);
+
+			if (hm_get(&m, h) >= 0) {
+				/* Prometheus: many-to-many matching is an error */
+				snprintf(pq->errmsg, sizeof pq->errmsg, "found duplicate series for the "
+				    "match group on the %s hand-side of the operation: many-to-many "
+				    "matching not allowed", right_many ? "left" : "right");
+				pq->local_err = true;
+				*out = vec_alloc(pq, 0);
+				return 0;
+			}
+			hm_put(&m, h, i);
+		}
+		hm_init(pq, &seen, nmany);
 		o = vec_alloc(pq, nmany);
 		for (i = 0; i < nmany; i++) {
 			uint64_t h = sig(many[i].ls, nd->on, nd->grp, nd->ngrp);
@@ -2499,11 +2513,6 @@ eval_bin(srw_pq *pq, node *nd, srw_sample **out)
 
 			if (j < 0)
 				continue;
-			if (nd->card == C_ONE) {
-				if (hm_get(&seen, h) >= 0)
-					continue;	/* many-to-many: Prometheus errors; keep the first */
-				hm_put(&seen, h, 1);
-			}
 			a = right_many ? one[j].v : many[i].v;
 			b = right_many ? many[i].v : one[j].v;
 			v = arith(nd->bop, a, b, &keep);
@@ -2512,6 +2521,17 @@ eval_bin(srw_pq *pq, node *nd, srw_sample **out)
 					v = keep ? 1 : 0;
 				else if (!keep)
 					continue;
+			}
+			if (nd->card == C_ONE) {
+				/* as Prometheus: two matches after filtering is an error */
+				if (hm_get(&seen, h) >= 0) {
+					snprintf(pq->errmsg, sizeof pq->errmsg, "multiple matches for labels: "
+					    "many-to-one matching must be explicit (group_left/group_right)");
+					pq->local_err = true;
+					*out = vec_alloc(pq, 0);
+					return 0;
+				}
+				hm_put(&seen, h, 1);
 			}
 			lb_init(&bl, many[i].ls);
 			if (dropname)
@@ -2533,6 +2553,19 @@ eval_bin(srw_pq *pq, node *nd, srw_sample **out)
 			}
 			o[k].ls = lb_done(pq, &bl);
 			o[k].v = v;
+			if (nd->card != C_ONE) {
+				/* grouping labels must make the results unique */
+				uint64_t rh = o[k].ls->hash ^ (h * 0x9e3779b97f4a7c15ULL);
+
+				if (hm_get(&seen, rh) >= 0) {
+					snprintf(pq->errmsg, sizeof pq->errmsg, "multiple matches for labels: "
+					    "grouping labels must ensure unique matches");
+					pq->local_err = true;
+					*out = vec_alloc(pq, 0);
+					return 0;
+				}
+				hm_put(&seen, rh, 1);
+			}
 			k++;
 		}
 		*out = o;
@@ -2584,11 +2617,26 @@ eval(srw_pq *pq, int id, srw_sample **out)
 	}
 	if (nd->kind != N_NUM && nd->kind != N_SEL)
 		pq->computed++;
+	nd->failed = pq->local_err;
+	pq->local_err = false;
+	for (i = 0; i < (size_t)nd->nargs; i++)
+		if (pq->nodes[nd->args[i]].failed)
+			nd->failed = true;
+	if (nd->failed) {
+		in = vec_alloc(pq, 0);
+		n = 0;
+	}
 	nd->memo = pq->epoch;
 	nd->val = in;
 	nd->nval = n;
 	*out = in;
 	return n;
+}
+
+const char *
+srw_pq_failed(const srw_pq *pq, int id)
+{
+	return pq->nodes[id].failed ? pq->errmsg : NULL;
 }
 
 size_t

@@ -21,4 +21,18 @@ EVALUATE=evaluate python3 "$RULES/agree.py" check "$RULES/agree.test.yml" >"$T/a
 rc=$?
 is "$rc" 0 "evaluate fires the same alerts as promtool at every eval_time"
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/agree.out" | head -40
+
+# raw expression values: 150 random expressions of the subset at three
+# instants, as promql_expr_test cases (t/rules/expr.test.yml)
+if command -v promtool >/dev/null; then
+	promtool test rules "$RULES/expr.test.yml" >"$T/expr.out" 2>&1
+	rc=$?
+	is "$rc" 0 "promtool agrees with every expression value in expr.test.yml"
+	[ "$rc" = 0 ] || sed 's/^/# /' "$T/expr.out" | head -40
+else
+	ok "# SKIP promtool not installed" true
+fi
+EVALUATE=evaluate python3 "$RULES/exprdiff.py" "$RULES/agree.test.yml" 150 1 >"$T/expr.yml" 2>/dev/null
+tail -n +3 "$RULES/expr.test.yml" >"$T/expr.want"
+check_same "evaluate --query still gives those values" "$T/expr.want" "$T/expr.yml"
 done_testing

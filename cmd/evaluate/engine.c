@@ -692,9 +692,22 @@ eval_group(struct ev *e, srw_rule_group *g, int64_t t)
 		srw_rule *r = &g->rules[i];
 		rstate *st = r->user;
 
+		n = 0;
+		s = NULL;
+		if (r->node >= 0) {
+			const char *why;
+
+			n = srw_pq_eval(e->pq, r->node, &s);
+			if ((why = srw_pq_failed(e->pq, r->node))) {
+				/* as Prometheus: a failed evaluation changes no state */
+				if (st->errors++ == 0 || srw_verbose())
+					srw_warn("%s:%d: rule %s: evaluation failed: %s", r->file ? r->file : "-",
+					    r->line, r->name, why);
+				continue;
+			}
+		}
 		switch (r->kind) {
 		case SRW_RULE_RECORD:
-			n = srw_pq_eval(e->pq, r->node, &s);
 			for (j = 0; j < n; j++)
 				record(e, r, t, s[j].ls, s[j].v);
 			if (n)
@@ -702,7 +715,6 @@ eval_group(struct ev *e, srw_rule_group *g, int64_t t)
 			break;
 		case SRW_RULE_ALERT:
 		case SRW_RULE_OUTLIER:
-			n = srw_pq_eval(e->pq, r->node, &s);
 			for (j = 0; j < n; j++)
 				alert_sample(r, st, t, s[j].ls, s[j].v);
 			alert_sweep(e, r, st, t);

@@ -26,6 +26,7 @@ typedef struct rstate {
 	/* heartbeat / presence / absence: what was seen, by series */
 	struct track *t;
 	size_t nt, capt;
+	unsigned long errors;	/* failed evaluations (reported once) */
 } rstate;
 
 typedef struct track {

@@ -16,7 +16,7 @@
 
 static char **rule_paths;
 static size_t nrule_paths;
-static const char *adhoc_expr, *post_url, *record_path, *reject_path;
+static const char *adhoc_expr, *post_url, *record_path, *reject_path, *query;
 static bool explain, live, strict, use_db;
 static int64_t dflt_interval = 60000, until_ms = -1, resend_ms = -1;
 
@@ -28,7 +28,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: evaluate [-r FILE|DIR]... [-e EXPR] [--interval DUR] [--db] [--live]\n"
 	    "                [--until TIME] [--resend DUR] [--post URL] [--record FILE]\n"
-	    "                [--explain] [--strict] [--reject FILE] [-v] [FILE ...]\n"
+	    "                [--explain] [--query EXPR] [--strict] [--reject FILE] [-v] [FILE ...]\n"
 	    "       evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
 	    "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
 	    "       evaluate rule rm NAME\n"
@@ -238,6 +238,41 @@ ticker(void *arg)
 	return NULL;
 }
 
+/* --query: the expression's instant vector at ts, as metric points (name
+ * null when the result has no __name__; a scalar has no labels). */
+static void
+run_query(int64_t ts)
+{
+	char err[512];
+	int id = srw_pq_compile(E.pq, query, err, sizeof err);
+	srw_sample *s;
+	size_t n, i;
+	uint32_t k;
+	srw_buf b;
+
+	if (id < 0)
+		srw_die(SRW_EX_USAGE, "--query: %s", err);
+	srw_pq_begin(E.pq, E.store, ts);
+	n = srw_pq_eval(E.pq, id, &s);
+	if (srw_pq_failed(E.pq, id))
+		srw_die(SRW_EX_DATAERR, "--query: %s", srw_pq_failed(E.pq, id));
+	srw_buf_init(&b);
+	for (i = 0; i < n; i++) {
+		srw_jw_begin(&b);
+		srw_jw_str(&b, "name", s[i].ls ? srw_lset_get(s[i].ls, "__name__") : NULL);
+		srw_jw_obj(&b, "labels");
+		for (k = 0; s[i].ls && k < s[i].ls->n; k++)
+			if (strcmp(s[i].ls->kv[2 * k], "__name__") != 0)
+				srw_jw_str(&b, s[i].ls->kv[2 * k], s[i].ls->kv[2 * k + 1]);
+		srw_jw_close(&b, '}');
+		srw_jw_int(&b, "ts", ts);
+		srw_point_jw_value(&b, "value", s[i].v);
+		srw_jw_end(&b);
+	}
+	fwrite(b.s ? b.s : "", 1, b.len, stdout);
+	srw_buf_free(&b);
+}
+
 static void
 do_explain(void)
 {
@@ -283,6 +318,7 @@ main(int argc, char *argv[])
 		{ "post", required_argument, NULL, 'P' },
 		{ "record", required_argument, NULL, 'o' },
 		{ "explain", no_argument, NULL, 'x' },
+		{ "query", required_argument, NULL, 'q' },
 		{ "strict", no_argument, NULL, 's' },
 		{ "reject", required_argument, NULL, 'j' },
 		{ "progress", no_argument, NULL, 'p' },
@@ -321,6 +357,7 @@ main(int argc, char *argv[])
 		case 'P': post_url = optarg; break;
 		case 'o': record_path = optarg; break;
 		case 'x': explain = true; break;
+		case 'q': query = optarg; break;
 		case 's': strict = true; break;
 		case 'j': reject_path = optarg; break;
 		case 'p': srw_progress_force(true); break;
@@ -328,8 +365,8 @@ main(int argc, char *argv[])
 		default: usage();
 		}
 	}
-	if (!nrule_paths && !adhoc_expr && !use_db)
-		srw_die(SRW_EX_USAGE, "no rules: give -r FILE|DIR, -e EXPR or --db");
+	if (!nrule_paths && !adhoc_expr && !use_db && !query)
+		srw_die(SRW_EX_USAGE, "no rules: give -r FILE|DIR, -e EXPR, --db or --query");
 	ev_init(&E);
 	E.resend_ms = resend_ms;
 	E.post_url = post_url;
@@ -362,6 +399,8 @@ main(int argc, char *argv[])
 		pthread_mutex_lock(&E.mu);
 	ev_advance(&E, until_ms > E.watermark ? until_ms : E.watermark, true);
 	ev_flush(&E);
+	if (query)
+		run_query(until_ms >= 0 ? until_ms : E.watermark);
 	status = E.post_failed ? SRW_EX_UNAVAILABLE :
 	    srw_ndjson_reject_count() ? SRW_EX_REJECTED : SRW_EX_OK;
 	if (E.record && fclose(E.record) != 0)
