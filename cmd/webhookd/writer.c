@@ -215,7 +215,8 @@ replay_file(const char *name)
 	struct stat st;
 	char *data = NULL, *p, *end;
 	size_t have = 0;
-	long rows = 0;
+	unsigned long long s0 = srw_ins_stored(ins);
+	long rows = 0, stored;
 	int fd, rc = 0;
 
 	snprintf(path, sizeof path, "%s/%s", cf.spool, name);
@@ -266,8 +267,10 @@ replay_file(const char *name)
 	fsync_dir();
 	close(fd);
 	free(data);
-	M.spool_replayed += (unsigned long)rows;
-	srw_warn("spool: stored %ld rows from %s", rows, name);
+	stored = (long)(srw_ins_stored(ins) - s0);
+	M.spool_replayed += (unsigned long)stored;
+	srw_warn("spool: stored %ld rows from %s%s", stored, name,
+	    stored < rows ? " (the others refused)" : "");
 	return 0;
 }
 
