@@ -97,6 +97,19 @@ is "$(count "alert_name LIKE 'r23-%'")" 2 "after the kill: stored"
 kill -TERM "$SPID" "$BPID"
 wait "$SPID" "$BPID"
 
+# the table gone (not the server): not stored, so spooled, stored once back
+ok "starts for the missing-table test" start_wh notable --spool "$T/spool"
+sql "RENAME TABLE alerts.lark_alerts TO alerts.lark_alerts_away"
+payload r26 >"$T/p26.json"
+is "$(code -X POST --data-binary @"$T/p26.json" "$(url /alertmanager)")" 200 "table missing: 200"
+ok "answer says spooled" jq -e '.status == "spooled"' "$T/body"
+is "$(metric webhookd_rows_refused_total)" 0 "not counted as refused rows"
+sql "RENAME TABLE alerts.lark_alerts_away TO alerts.lark_alerts"
+for i in $(seq 100); do [ "$(spool_files)" = 0 ] && break; sleep 0.1; done
+is "$(count "alert_name LIKE 'r26-%'")" 2 "table back: rows stored from the spool"
+kill -TERM "$PID"
+wait "$PID"
+
 # a spool left by an earlier run is replayed at start-up, bad lines kept aside
 {
 	jq -c '.message_id = "wh_t310-left-1" | .alert_name = "r24-left"' "$FIX/alertmanager/firing-and-resolved.rows.ndjson"

@@ -305,7 +305,6 @@ on_refused(const char *line, size_t len, const char *reason, void *ctx)
 	struct job *j;
 
 	(void)ctx;
-	M.rows_refused++;
 	if (!srw_db_errno_data(srw_db_errno(db))) {
 		/* a missing table or privilege, not this row: the round is not
 		 * stored, and goes to the spool or gets a 503 */
@@ -313,6 +312,7 @@ on_refused(const char *line, size_t len, const char *reason, void *ctx)
 		snprintf(round_err, sizeof round_err, "%s", reason);
 		return;
 	}
+	M.rows_refused++;
 	if (!round_jobs) {
 		reject_line(line, len, reason);
 		return;
