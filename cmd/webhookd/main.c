@@ -224,6 +224,41 @@ open_log(void)
 	close(fd);
 }
 
+/*
+ * What to serve: the connection on stdin (--inetd), what systemd passed
+ * (a listening socket, or one connection with Accept=yes), or a socket of
+ * our own.  Sets *lfd (listening) or *cfd (one connection), the other -1.
+ */
+static void
+open_sockets(const char *spec, bool inetd, int *lfd, int *cfd, char *where, size_t n)
+{
+	bool listening = false;
+
+	*lfd = *cfd = -1;
+	if (inetd) {
+		if (!is_socket(0, &listening))
+			srw_die(SRW_EX_USAGE, "--inetd: standard input is not a socket");
+		if (listening) {	/* an inetd "wait" service: serve it all */
+			*lfd = take_inetd_socket(0);
+			snprintf(where, n, "the socket passed by inetd");
+		} else {
+			*cfd = take_inetd_socket(0);
+			snprintf(where, n, "one connection (inetd)");
+		}
+	} else if (!spec && (*lfd = activated_fd()) >= 0) {
+		if (!is_socket(*lfd, &listening))
+			srw_die(SRW_EX_USAGE, "LISTEN_FDS: descriptor 3 is not a socket");
+		if (!listening) {	/* Accept=yes: one connection, as inetd */
+			*cfd = take_inetd_socket(*lfd);
+			*lfd = -1;
+		}
+		snprintf(where, n, "%s (socket activation)",
+		    listening ? "the socket passed by systemd" : "one connection");
+	} else {
+		*lfd = listen_on(spec ? spec : "127.0.0.1:5050", where, n);
+	}
+}
+
 /* SIGTERM: stop taking connections, let in-flight requests finish. */
 static int
 drain(struct MHD_Daemon *d, bool listening)
@@ -272,7 +307,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listen_spec = NULL;
-	bool inetd = false, listening = false;
+	bool inetd = false;
 	int c, lfd = -1, cfd = -1, sig, status;
 	char where[300];
 	struct MHD_Daemon *d;
@@ -316,25 +351,7 @@ main(int argc, char *argv[])
 	json_object_seed(0);	/* before any thread parses JSON */
 	signal(SIGPIPE, SIG_IGN);
 
-	if (inetd) {
-		if (!is_socket(0, &listening) || listening)
-			srw_die(SRW_EX_USAGE, "--inetd: standard input is not a connected socket");
-		cfd = take_inetd_socket(0);
-		snprintf(where, sizeof where, "one connection (inetd)");
-	} else if (!listen_spec && (lfd = activated_fd()) >= 0) {
-		if (!is_socket(lfd, &listening))
-			srw_die(SRW_EX_USAGE, "LISTEN_FDS: descriptor 3 is not a socket");
-		if (!listening) {	/* Accept=yes: one connection, as inetd */
-			cfd = take_inetd_socket(lfd);
-			lfd = -1;
-		}
-		snprintf(where, sizeof where, "%s (socket activation)",
-		    listening ? "the socket passed by systemd" : "one connection");
-	} else {
-		lfd = listen_on(listen_spec ? listen_spec : "127.0.0.1:5050", where,
-		    sizeof where);
-		listening = true;
-	}
+	open_sockets(listen_spec, inetd, &lfd, &cfd, where, sizeof where);
 
 	/* the signals are taken by sigtimedwait below, in no other thread */
 	sigemptyset(&set);
@@ -364,7 +381,7 @@ main(int argc, char *argv[])
 		if (cfd >= 0 && http_conn_closed())
 			break;
 	}
-	status = drain(d, listening && cfd < 0);
+	status = drain(d, lfd >= 0);
 	if (cfd < 0 || srw_verbose())
 		srw_warn("stopped");
 	free(cf.bearer);
