@@ -844,7 +844,7 @@ void srw_kb_free(srw_kb *kb);
  */
 typedef struct srw_lset {	/* label set sorted by name; __name__ included */
 	uint32_t n;
-	uint64_t hash;		/* FNV-1a over name 0xff value 0xff ... */
+	uint64_t hash;		/* the store's series hash; 0 in evaluation results */
 	const char *kv[];	/* name0, value0, name1, value1, ... */
 } srw_lset;
 typedef struct srw_sample {

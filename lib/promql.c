@@ -1617,7 +1617,7 @@ lb_done(srw_pq *pq, lb *b)
 	kv_sort(b->kv, b->n);
 	ls->n = b->n;
 	memcpy(ls->kv, b->kv, 2 * b->n * sizeof(char *));
-	ls->hash = kv_hash(ls->kv, ls->n);
+	ls->hash = 0;	/* computed where needed: most results never need it */
 	return ls;
 }
 
@@ -2555,7 +2555,7 @@ eval_bin(srw_pq *pq, node *nd, srw_sample **out)
 			o[k].v = v;
 			if (nd->card != C_ONE) {
 				/* grouping labels must make the results unique */
-				uint64_t rh = o[k].ls->hash ^ (h * 0x9e3779b97f4a7c15ULL);
+				uint64_t rh = kv_hash(o[k].ls->kv, o[k].ls->n) ^ (h * 0x9e3779b97f4a7c15ULL);
 
 				if (hm_get(&seen, rh) >= 0) {
 					snprintf(pq->errmsg, sizeof pq->errmsg, "multiple matches for labels: "
