@@ -274,6 +274,32 @@ is "$(field "$T/live.out" '[(l["labels"]["alertname"], l["status"], l["startsAt"
    "[('Old', 'firing', '00:01', '00:00'), ('Old', 'resolved', '00:01', '00:04'), ('New', 'firing', '00:04', '00:00')]" \
    "the old rules stay active after a broken reload; a good reload replaces them and resolves the removed rule's alerts"
 
+# ---- reload when a rule file changes (--live checks every second) -------------
+cat >"$T/watch.yml" <<'EOF'
+groups:
+  - name: w
+    rules:
+      - alert: Before
+        expr: gauge_a > 1
+EOF
+mkfifo "$T/wfifo"
+evaluate --live --interval 1s -r "$T/watch.yml" <"$T/wfifo" >"$T/watch.out" 2>"$T/watch.err" &
+wpid=$!
+exec 4>"$T/wfifo"
+nowms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
+sleep 0.5
+printf 'groups:\n  - name: w\n    rules:\n      - alert: After\n        expr: gauge_a > 1\n' >"$T/watch.yml.new"
+mv "$T/watch.yml.new" "$T/watch.yml"
+for i in 1 2 3 4 5 6 7 8; do
+	sleep 0.5
+	echo "{\"name\":\"gauge_a\",\"labels\":{},\"ts\":$(nowms),\"value\":5}" >&4
+	grep -q '"alertname":"After"' "$T/watch.out" && break
+done
+exec 4>&-
+wait $wpid
+ok "a changed rule file is picked up without a signal" grep -q '"alertname":"After"' "$T/watch.out"
+nok "the old rule does not fire after the change" grep -q '"alertname":"Before"' "$T/watch.out"
+
 # ---- --post: batches to an Alertmanager-style receiver --------------------------
 python3 "$TOP/t/fakes/fake-webhook.py" "$T/port" "$T/hook.log" &
 fpid=$!
