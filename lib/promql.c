@@ -119,6 +119,7 @@ typedef struct series {
 	int64_t *ttl;		/* NULL unless a sample carried a ttl */
 	size_t off, n, cap;	/* live samples are [off, n) */
 	struct series *hnext;
+	struct series *after;	/* the series that followed this one last time */
 	bool dead;
 } series;
 
@@ -137,6 +138,7 @@ struct srw_store {
 	series **all;
 	size_t nall, capall;
 	uint64_t gen;		/* bumps when series come or go */
+	series *last;		/* the series of the previous sample */
 };
 
 srw_store *
@@ -340,12 +342,48 @@ series_append(series *s, int64_t ts, double v, int64_t ttl)
 	s->n++;
 }
 
+/* Is s the series name{l, le}?  l sorted by name, as srw_point gives it. */
+static bool
+same_series(const series *s, const char *name, const srw_point_label *l, size_t n,
+    const char *le)
+{
+	const srw_lset *ls = s->ls;
+	size_t i, j = 0;
+
+	if (ls->n != n + 1 + (le != NULL) || strcmp(s->name, name) != 0)
+		return false;
+	for (i = 0; i < ls->n; i++) {
+		const char *k = ls->kv[2 * i];
+
+		if (k[0] == '_' && strcmp(k, "__name__") == 0)
+			continue;
+		if (le && k[0] == 'l' && strcmp(k, "le") == 0) {
+			if (strcmp(ls->kv[2 * i + 1], le) != 0)
+				return false;
+			continue;
+		}
+		if (j == n || strcmp(k, l[j].k) != 0 || strcmp(ls->kv[2 * i + 1], l[j].v) != 0)
+			return false;
+		j++;
+	}
+	return j == n;
+}
+
 void
 srw_store_add(srw_store *st, const char *name, const srw_point_label *l,
     size_t n, const char *le, int64_t ts, double v, int64_t ttl_ms)
 {
 	const char *kv[2 * MAXL];
 	size_t i, m = 0;
+	series *s;
+
+	/* scrapes come in the same order every time: try the series that
+	 * followed the previous one last time before sorting and hashing */
+	if (st->last && (s = st->last->after) && same_series(s, name, l, n, le)) {
+		series_append(s, ts, v, ttl_ms);
+		st->last = s;
+		return;
+	}
 
 	kv[m++] = "__name__";
 	kv[m++] = name;
@@ -360,7 +398,11 @@ srw_store_add(srw_store *st, const char *name, const srw_point_label *l,
 		kv[m++] = le;
 	}
 	kv_sort(kv, m / 2);
-	series_append(store_series(st, kv, m / 2, kv_hash(kv, m / 2)), ts, v, ttl_ms);
+	s = store_series(st, kv, m / 2, kv_hash(kv, m / 2));
+	series_append(s, ts, v, ttl_ms);
+	if (st->last)
+		st->last->after = s;
+	st->last = s;
 }
 
 void
@@ -400,6 +442,10 @@ srw_store_gc(srw_store *st, int64_t ts, int64_t keep_ms)
 	}
 	if (!removed)
 		return;
+	/* hints may point at series about to be freed */
+	st->last = NULL;
+	for (i = 0; i < st->nall; i++)
+		st->all[i]->after = NULL;
 	for (i = 0; i < st->ntabsz; i++) {
 		namelist *nl;
 
