@@ -35,7 +35,7 @@ echo "$(wc -l <"$metrics_pts" | tr -d " ") points: 3 clusters x 3 nodes x 14 scr
 step "Raw points and 5m/1h rollups stored: sr-insert -t metrics.metrics_table; rollup -r 5m,1h | sr-insert -t metrics.metrics_rollup"
 show "sr-insert -t metrics.metrics_table $metrics_pts"
 show "rollup -r 5m,1h $metrics_pts | sr-insert -t metrics.metrics_rollup"
-show "rollup -r 1h $metrics_pts | grep -m1 '\"starrocks_fe_query_err\".*c-8f3a21.*\"ts\":1773165600000'   # 2026-03-10 18:00"
+show "rollup -r 1h $metrics_pts | awk '/\"starrocks_fe_query_err\".*c-8f3a21.*\"ts\":1773165600000/ && !n++'   # 2026-03-10 18:00"
 
 step "Hourly snapshots of 14 dimensions: rollup --snapshot | sr-insert -t metrics.amv_hourly_snapshots_v1"
 show "rollup --snapshot $metrics_pts | sr-insert -t metrics.amv_hourly_snapshots_v1"
