@@ -164,6 +164,17 @@ printf 'POST /alertmanager HTTP/1.1\r\nHost: x\r\n' >&3
 timeout 5 cat <&3 >/dev/null
 is "$?" 0 "half-sent headers: connection closed after the idle timeout"
 exec 3<&-
+# headers trickled a byte at a time never go idle: the deadline still holds
+exec 3<>/dev/tcp/127.0.0.1/"$PORT"
+printf 'POST /alertmanager HTTP/1.1\r\nHost: x\r\nX-Slow: ' >&3
+( for i in $(seq 12); do printf a >&3 || exit; sleep 0.3; done ) 2>/dev/null &
+trickle=$!
+t0=$(date +%s%N)
+timeout 6 cat <&3 >/dev/null
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "trickled headers: closed at the 1 s deadline (${ms} ms), not after 3.6 s" test "$ms" -lt 2500
+exec 3<&-
+wait "$trickle"
 exec 3<>/dev/tcp/127.0.0.1/"$PORT"
 printf 'POST /alertmanager HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"alerts"' >&3
 sleep 0.6; printf ':[' >&3 2>/dev/null

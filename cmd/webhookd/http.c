@@ -30,6 +30,23 @@ struct req {
 
 static atomic_int conn_closed;	/* --inetd: the one connection is gone */
 
+/*
+ * Open connections, for the header deadline: MHD's timeout is an idle
+ * timeout, which a client sending a header byte now and then never trips.
+ * http_sweep shuts down (never closes: MHD owns the descriptor) the
+ * connections that have been waiting for headers longer than --timeout.
+ * An entry leaves the list in the CLOSED notification, before MHD closes
+ * the descriptor, under the same lock the sweep holds.
+ */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	_Atomic int64_t since;	/* µs: connected, or its last request done */
+	atomic_bool busy;	/* headers in, response not yet sent */
+};
+static pthread_mutex_t conns_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct conn *conns;
+
 static int64_t
 mono_us(void)
 {
@@ -242,11 +259,21 @@ on_stored(struct req *r)
 	return rc;
 }
 
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct req *r = *con_cls;
+	struct conn *k;
 
 	(void)cls;
 	(void)version;
@@ -259,6 +286,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		srw_buf_init(&r->body);
 		*con_cls = r;
 		M.inflight++;
+		if ((k = conn_of(c)))
+			k->busy = true;
 		return route(r, url, method);
 	}
 	if (r->code) {		/* answered early; the body is not wanted */
@@ -289,10 +318,14 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct req *r = *con_cls;
+	struct conn *k = conn_of(c);
 	int64_t us;
 
 	(void)cls;
-	(void)c;
+	if (k) {
+		k->busy = false;
+		k->since = mono_us();
+	}
 	if (!r)
 		return;
 	us = mono_us() - r->t0;
@@ -326,15 +359,54 @@ static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
 {
+	const union MHD_ConnectionInfo *ci;
+	struct conn *k;
+
 	(void)cls;
-	(void)c;
-	(void)socket_context;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		M.connections++;
+		k = srw_xcalloc(1, sizeof *k);
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		k->fd = ci ? ci->connect_fd : -1;
+		k->since = mono_us();
+		pthread_mutex_lock(&conns_mu);
+		if ((k->next = conns))
+			conns->prev = k;
+		conns = k;
+		pthread_mutex_unlock(&conns_mu);
+		*socket_context = k;
 	} else {
 		M.connections--;
 		conn_closed = 1;
+		if ((k = *socket_context)) {
+			pthread_mutex_lock(&conns_mu);
+			if (k->prev)
+				k->prev->next = k->next;
+			else
+				conns = k->next;
+			if (k->next)
+				k->next->prev = k->prev;
+			pthread_mutex_unlock(&conns_mu);
+			*socket_context = NULL;
+			free(k);
+		}
 	}
+}
+
+void
+http_sweep(void)
+{
+	int64_t now = mono_us(), limit = (int64_t)cf.timeout_s * 1000000;
+	struct conn *k;
+
+	pthread_mutex_lock(&conns_mu);
+	for (k = conns; k; k = k->next) {
+		if (!k->busy && k->fd >= 0 && now - k->since > limit) {
+			shutdown(k->fd, SHUT_RDWR);
+			k->since = now;	/* once; MHD closes it */
+		}
+	}
+	pthread_mutex_unlock(&conns_mu);
 }
 
 static void

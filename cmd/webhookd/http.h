@@ -6,3 +6,6 @@ struct MHD_Daemon;
 struct MHD_Daemon *http_start(int listen_fd, int conn_fd);
 /* True once a connection closed: with conn_fd, the work is done. */
 bool http_conn_closed(void);
+/* Shuts down connections whose headers took longer than --timeout since
+ * they connected (or since their last request): call every ~100 ms. */
+void http_sweep(void);

@@ -380,6 +380,7 @@ main(int argc, char *argv[])
 			break;
 		if (cfd >= 0 && http_conn_closed())
 			break;
+		http_sweep();
 	}
 	status = drain(d, lfd >= 0);
 	if (cfd < 0 || srw_verbose())
