@@ -35,16 +35,6 @@ struct htab {
 static char tomb;
 #define TOMB (&tomb)
 
-static uint64_t
-hash(const char *k)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
-	return h;
-}
-
 static struct slot *
 ht_find(const struct htab *t, const char *k, uint64_t h)
 {
@@ -65,7 +55,7 @@ ht_find(const struct htab *t, const char *k, uint64_t h)
 static void *
 ht_get(const struct htab *t, const char *k)
 {
-	struct slot *s = ht_find(t, k, hash(k));
+	struct slot *s = ht_find(t, k, srw_hash_str(k));
 
 	return s ? s->val : NULL;
 }
@@ -109,13 +99,13 @@ ht_put_h(struct htab *t, char *k, uint64_t h, void *v)
 static void
 ht_put(struct htab *t, const char *k, void *v)
 {
-	ht_put_h(t, srw_xstrdup(k), hash(k), v);
+	ht_put_h(t, srw_xstrdup(k), srw_hash_str(k), v);
 }
 
 static void
 ht_del(struct htab *t, const char *k)
 {
-	struct slot *s = ht_find(t, k, hash(k));
+	struct slot *s = ht_find(t, k, srw_hash_str(k));
 
 	if (!s)
 		return;
@@ -709,7 +699,7 @@ index_refs(srw_issues *g, srw_issue *is, int mode)
 		if (l > 0 && l < sizeof buf) {
 			memcpy(buf, p, l);
 			buf[l] = '\0';
-			struct slot *sl = ht_find(&g->refs, buf, hash(buf));
+			struct slot *sl = ht_find(&g->refs, buf, srw_hash_str(buf));
 
 			if (mode == REFS_DEL && sl && sl->val == is)
 				ht_del(&g->refs, buf);

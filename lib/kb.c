@@ -51,17 +51,6 @@ static const char *const stop[] = {
 	"how", "why", "which", "that", "not", "no", NULL,
 };
 
-static uint64_t
-fnv(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
 static bool
 is_stop(const char *w)
 {
@@ -147,7 +136,7 @@ collect_word(const char *w, size_t n, void *ctx)
 		c->cap = c->cap ? c->cap * 2 : 64;
 		c->t = srw_xrealloc(c->t, c->cap * sizeof *c->t);
 	}
-	c->t[c->n].h = fnv(w, n);
+	c->t[c->n].h = srw_hash64(w, n, SRW_HASH_SEED);
 	c->t[c->n].tf = 1;
 	c->n++;
 	c->len++;
@@ -219,7 +208,7 @@ grams_of(const char *s, unsigned short *g)
 	if (f.s[f.len - 1] != ' ')
 		srw_buf_addc(&f, ' ');
 	for (i = 0; i + 3 <= f.len; i++) {
-		unsigned b = (unsigned)(fnv(f.s + i, 3) % DIM);
+		unsigned b = (unsigned)(srw_hash64(f.s + i, 3, SRW_HASH_SEED) % DIM);
 
 		if (g[b] < 65535)
 			g[b]++;

@@ -10,16 +10,6 @@
 #define HOUR_MS 3600000LL
 #define DAY_MS (24 * HOUR_MS)
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static struct rc_ent *
 slot(const struct rc_map *m, const char *key, uint64_t h)
 {
@@ -37,7 +27,7 @@ rc_map_get(const struct rc_map *m, const char *key)
 
 	if (!m->cap)
 		return NULL;
-	e = slot(m, key, hash(key));
+	e = slot(m, key, srw_hash_str(key));
 	return e->key ? e->val : NULL;
 }
 
@@ -60,7 +50,7 @@ grow(struct rc_map *m)
 struct rc_ent *
 rc_map_put(struct rc_map *m, const char *key, void *(*mk)(const char *, void *), void *arg)
 {
-	uint64_t h = hash(key);
+	uint64_t h = srw_hash_str(key);
 	struct rc_ent *e;
 
 	if ((m->n + 1) * 4 > m->cap * 3)

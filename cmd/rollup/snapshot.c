@@ -95,16 +95,6 @@ rollup_snap_new(void)
 	return s;
 }
 
-static uint64_t
-strhash(const char *p)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
-}
-
 static struct cluster *
 cluster_get(struct rollup_snap *s, const char *id)
 {
@@ -115,7 +105,7 @@ cluster_get(struct rollup_snap *s, const char *id)
 		uint32_t *nt = srw_xcalloc(ncap, sizeof *nt);
 
 		for (i = 0; i < s->nc; i++) {
-			for (j = strhash(s->c[i].id) & (ncap - 1); nt[j]; j = (j + 1) & (ncap - 1))
+			for (j = srw_hash_str(s->c[i].id) & (ncap - 1); nt[j]; j = (j + 1) & (ncap - 1))
 				;
 			nt[j] = (uint32_t)i + 1;
 		}
@@ -123,7 +113,7 @@ cluster_get(struct rollup_snap *s, const char *id)
 		s->tab = nt;
 		s->tabcap = ncap;
 	}
-	for (j = strhash(id) & (s->tabcap - 1); s->tab[j]; j = (j + 1) & (s->tabcap - 1))
+	for (j = srw_hash_str(id) & (s->tabcap - 1); s->tab[j]; j = (j + 1) & (s->tabcap - 1))
 		if (strcmp(s->c[s->tab[j] - 1].id, id) == 0)
 			return &s->c[s->tab[j] - 1];
 	if (s->nc == s->capc) {

@@ -69,16 +69,6 @@ usage(int status)
 	exit(status);
 }
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* The cluster record for id, created on first sight. */
 static struct cluster *
 cluster(const char *id)
@@ -96,13 +86,13 @@ cluster(const char *id)
 
 			if (!old[i])
 				continue;
-			for (j = hash(old[i]->id) & (captab - 1); tab[j]; j = (j + 1) & (captab - 1))
+			for (j = srw_hash_str(old[i]->id) & (captab - 1); tab[j]; j = (j + 1) & (captab - 1))
 				;
 			tab[j] = old[i];
 		}
 		free(old);
 	}
-	for (i = hash(id) & (captab - 1); tab[i]; i = (i + 1) & (captab - 1))
+	for (i = srw_hash_str(id) & (captab - 1); tab[i]; i = (i + 1) & (captab - 1))
 		if (strcmp(tab[i]->id, id) == 0)
 			return tab[i];
 	tab[i] = srw_xcalloc(1, sizeof **tab);
