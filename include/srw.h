@@ -453,7 +453,9 @@ int srw_stream_load(const srw_stream_load_cfg *c, const char *body, size_t len,
 
 /* ---- lib/hash.c: stable hashing and sharding -------------------------- */
 
-#define SRW_HASH_SEED 1469598103934665603ULL	/* FNV-1a offset basis */
+/* The seed is the FNV-1a 64 offset basis missing its last digit, as it was
+ * copied into several tools first; kept so stored hashes stay stable. */
+#define SRW_HASH_SEED 1469598103934665603ULL
 /* FNV-1a 64 of n bytes, continuing from h (start with SRW_HASH_SEED). */
 uint64_t srw_hash64(const void *p, size_t n, uint64_t h);
 uint64_t srw_hash_str(const char *s);
