@@ -490,18 +490,15 @@ url_shown(const char *url, char *out, size_t n)
 static bool
 dedup_hit(int d, const msg *m)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = SRW_HASH_SEED;
 	const char *parts[3] = { dnames[d], m->key, m->status };
 	int64_t now = srw_now_ms();
 	size_t i;
 
 	if (dedup_ms <= 0)
 		return false;
-	for (i = 0; i < 3; i++) {
-		for (const char *s = parts[i]; *s; s++)
-			h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-		h = (h ^ 0xff) * 1099511628211ULL;
-	}
+	for (i = 0; i < 3; i++)
+		h = srw_hash64("\xff", 1, srw_hash64(parts[i], strlen(parts[i]), h));
 	for (i = 0; i < nseen; i++)
 		if (seen[i].h == h) {
 			if (now - seen[i].at < dedup_ms)
