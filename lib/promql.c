@@ -958,6 +958,12 @@ dur_parse(const char *s, size_t len, bool *ok)
 			*ok = false;
 			return 0;
 		}
+		/* 1e15 ms (31,700 years) at most, so sums of ranges, offsets
+		 * and the lookback stay far from overflow */
+		if (n > 1000000000000000LL / mul || total > 1000000000000000LL) {
+			*ok = false;
+			return 0;
+		}
 		total += n * mul;
 	}
 	return total;
