@@ -106,7 +106,7 @@ is "$(grep -c "\"instance\":\"127.0.0.1:$port\"" "$T/http.ndjson")" 22 "instance
 kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 scrape "127.0.0.1:$port" >/dev/null 2>&1
 is "$?" 69 "unreachable target: exit 69"
-nok "no target is a usage error" scrape
+nok "no target is a usage error" sh -c 'scrape 2>/dev/null'
 scrape --version | grep -q '^srwatch '
 is "$?" 0 "--version"
 done_testing

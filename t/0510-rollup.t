@@ -87,7 +87,7 @@ is "$(wc -l <"$T/bad.err" | tr -d ' ')" 6 "six bad lines reported"
 is "$(wc -l <"$T/bad.out" | tr -d ' ')" 1 "the good point still rolled up"
 rollup --strict -r 1h "$T/bad" >/dev/null 2>&1
 is "$?" 65 "--strict: exit 65"
-nok "unknown resolution is a usage error" rollup -r 7m /dev/null
+nok "unknown resolution is a usage error" sh -c 'rollup -r 7m /dev/null 2>/dev/null'
 rollup -r 1h </dev/null >"$T/empty"
 is "$?$(wc -c <"$T/empty" | tr -d ' ')" "00" "empty input: no rows, exit 0"
 
