@@ -9,7 +9,7 @@
 
 static const char *table, *reject_path, *replace_key;
 static bool append, ignore_unknown, dry_run, strict, stream_load;
-static long batch_rows = 1000, batch_bytes = 4L << 20, retry_s = 120, njobs = 2;
+static long batch_rows = 1000, batch_bytes = 4L << 20, retry_s = 120, njobs = 1;
 
 struct state {
 	srw_db *db;
