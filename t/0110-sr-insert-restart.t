@@ -11,7 +11,10 @@ N=150000
 awk -v n=$N 'BEGIN { for (i = 0; i < n; i++)
 	printf "{\"message_id\":\"m%07d\",\"created_at\":\"2026-03-10 %02d:%02d:%02d\",\"cluster_id\":\"c-%d\",\"alert_status\":\"Firing\",\"alert_name\":\"BeAliveAbnormal\",\"alert_detail\":\"row %d\",\"source\":\"lark\"}\n", i, (i/3600)%24, (i/60)%60, i%60, i%500, i }' > "$T/rows.ndjson"
 
-sr-insert -t alerts.lark_alerts --batch 500 --reject "$T/rej" "$T/rows.ndjson" 2>"$T/err" &
+for jobs in 1 2; do
+sql "DELETE FROM alerts.lark_alerts"
+rm -f "$T/rej"
+sr-insert -t alerts.lark_alerts --jobs $jobs --batch 500 --reject "$T/rej" "$T/rows.ndjson" 2>"$T/err" &
 pid=$!
 # wait until the load is under way, then crash the server
 for _ in $(seq 1 100); do
@@ -28,10 +31,11 @@ status=$?
 
 stored=$(sql "SELECT COUNT(*) FROM alerts.lark_alerts")
 rejected=$(wc -l < "$T/rej" 2>/dev/null | tr -d ' ')
-diag "crash after $crashed_at rows; exit $status; stored $stored; rejected ${rejected:-0}"
-ok "the crash happened mid-load" test "$crashed_at" -lt "$N"
-is "$((stored + ${rejected:-0}))" "$N" "every row read is stored or rejected"
-is "$status" 0 "sr-insert rode out the restart (exit 0)"
-is "$(sql "SELECT COUNT(DISTINCT message_id) FROM alerts.lark_alerts")" "$stored" "no row stored twice"
-ok "the retry was reported" grep -q 'retrying' "$T/err"
+diag "--jobs $jobs: crash after $crashed_at rows; exit $status; stored $stored; rejected ${rejected:-0}"
+ok "--jobs $jobs: the crash happened mid-load" test "$crashed_at" -lt "$N"
+is "$((stored + ${rejected:-0}))" "$N" "--jobs $jobs: every row read is stored or rejected"
+is "$status" 0 "--jobs $jobs: sr-insert rode out the restart (exit 0)"
+is "$(sql "SELECT COUNT(DISTINCT message_id) FROM alerts.lark_alerts")" "$stored" "--jobs $jobs: no row stored twice"
+ok "--jobs $jobs: the retry was reported" grep -q 'retrying' "$T/err"
+done
 done_testing
