@@ -390,6 +390,10 @@ typedef struct srw_ins_opts {
 	bool dry_run;	/* print SQL to dry_fp instead of executing */
 	FILE *dry_fp;
 	long retry_ms;	/* keep retrying transient errors this long; default 120000 */
+	/* Send each batch from a second thread while the caller builds the
+	 * next (values are quoted without the connection).  The connection
+	 * is the sender's until srw_ins_drain returns. */
+	bool pipeline;
 	/* Called for each row the server refused once the batch was split up:
 	 * line is the row's source text as given to srw_ins_add (or its JSON). */
 	void (*on_reject)(const char *line, size_t len, const char *reason, void *ctx);
@@ -412,8 +416,12 @@ bool srw_ins_full(const srw_ins *ins);
  * (bisecting) so only the bad rows are refused, through on_reject.  Transient
  * errors are retried with reconnects for up to retry_ms.  Returns 0, or -1
  * if the rows could not be stored (server unavailable): they stay queued
- * and can be listed with srw_ins_pending_line. */
+ * and can be listed with srw_ins_pending_line.  With pipeline the batch is
+ * handed to the sender and a failure shows at a later flush or drain. */
 int srw_ins_flush(srw_ins *ins);
+/* Flushes and, with pipeline, waits until every batch handed over is sent:
+ * 0, or -1 if some could not be stored (they are pending). */
+int srw_ins_drain(srw_ins *ins);
 size_t srw_ins_pending(const srw_ins *ins);
 const char *srw_ins_pending_line(const srw_ins *ins, size_t i, size_t *len);
 void srw_ins_drop_pending(srw_ins *ins);

@@ -2,6 +2,7 @@
  * builder with the per-dialect upsert of DESIGN.md. */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -135,22 +136,96 @@ srw_table_colidx(const srw_table *t, const char *name)
 
 /* ---- the builder ---- */
 
+struct batch {
+	int *sig;	/* column indexes of the batch, in key order */
+	size_t nsig;
+	srw_buf tuples;	/* "(…),(…)," */
+	size_t *toff;	/* start offset of each tuple; toff[n] = tuples.len */
+	srw_buf lines;	/* source lines, each with its '\n' */
+	size_t *loff;
+	size_t n, cap;
+};
+
 struct srw_ins {
 	srw_db *db;
 	const srw_table *t;
 	srw_ins_opts o;
-	int *sig;	/* column indexes of the current batch, in key order */
-	size_t nsig;
+	enum srw_dialect dialect;
 	int *rowcols;	/* scratch: column index per key of the row being added */
-	srw_buf tuples;	/* "(…),(…)" */
-	size_t *toff;	/* start offset of each tuple; toff[n] = tuples.len */
-	srw_buf lines;	/* source lines */
-	size_t *loff;
-	size_t n, cap;
-	srw_buf sql, val;
+	struct batch bt[2];
+	struct batch *cur;	/* being filled */
+	srw_buf sql;	/* the statement being sent (sender side) */
+	srw_buf val;	/* the tuple being encoded (caller side) */
 	unsigned long long stored, refused;
 	unsigned long batches;
+	/* pipeline: a sender thread sends one batch while the next is built */
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *inflight;	/* handed to the sender; NULL when it is idle */
+	struct batch *failed;	/* a batch the sender could not store */
+	bool quit;
 };
+
+static void
+batch_init(struct batch *b, size_t ncols)
+{
+	b->sig = srw_xcalloc(ncols + 1, sizeof *b->sig);
+	b->cap = 1024;
+	b->toff = srw_xcalloc(b->cap + 1, sizeof *b->toff);
+	b->loff = srw_xcalloc(b->cap + 1, sizeof *b->loff);
+	srw_buf_init(&b->tuples);
+	srw_buf_init(&b->lines);
+}
+
+static void
+batch_free(struct batch *b)
+{
+	free(b->sig);
+	free(b->toff);
+	free(b->loff);
+	srw_buf_free(&b->tuples);
+	srw_buf_free(&b->lines);
+}
+
+static void
+clear(struct batch *b)
+{
+	b->n = 0;
+	srw_buf_reset(&b->tuples);
+	srw_buf_reset(&b->lines);
+	b->toff[0] = b->loff[0] = 0;
+}
+
+static int send_split(srw_ins *ins, struct batch *b, size_t from, size_t to);
+
+static void *
+sender(void *arg)
+{
+	srw_ins *ins = arg;
+
+	pthread_mutex_lock(&ins->mu);
+	for (;;) {
+		struct batch *b;
+		int rc;
+
+		while (!ins->inflight && !ins->quit)
+			pthread_cond_wait(&ins->cv, &ins->mu);
+		if (!(b = ins->inflight))
+			break;
+		pthread_mutex_unlock(&ins->mu);
+		rc = send_split(ins, b, 0, b->n);
+		pthread_mutex_lock(&ins->mu);
+		if (rc < 0)
+			ins->failed = b;	/* kept: its rows are still pending */
+		else
+			clear(b);
+		ins->inflight = NULL;
+		pthread_cond_broadcast(&ins->cv);
+	}
+	pthread_mutex_unlock(&ins->mu);
+	return NULL;
+}
 
 srw_ins *
 srw_ins_new(srw_db *db, const srw_table *t, const srw_ins_opts *o)
@@ -169,15 +244,18 @@ srw_ins_new(srw_db *db, const srw_table *t, const srw_ins_opts *o)
 		ins->o.retry_ms = 120000;
 	if (!ins->o.dry_fp)
 		ins->o.dry_fp = stdout;
-	ins->sig = srw_xcalloc(t->ncols + 1, sizeof *ins->sig);
+	ins->dialect = srw_db_dialect(db);
 	ins->rowcols = srw_xcalloc(t->ncols + 1, sizeof *ins->rowcols);
-	ins->cap = 1024;
-	ins->toff = srw_xcalloc(ins->cap + 1, sizeof *ins->toff);
-	ins->loff = srw_xcalloc(ins->cap + 1, sizeof *ins->loff);
-	srw_buf_init(&ins->tuples);
-	srw_buf_init(&ins->lines);
+	batch_init(&ins->bt[0], t->ncols);
+	batch_init(&ins->bt[1], t->ncols);
+	ins->cur = &ins->bt[0];
 	srw_buf_init(&ins->sql);
 	srw_buf_init(&ins->val);
+	pthread_mutex_init(&ins->mu, NULL);
+	pthread_cond_init(&ins->cv, NULL);
+	if (ins->o.pipeline && !ins->o.dry_run &&
+	    pthread_create(&ins->tid, NULL, sender, ins) != 0)
+		ins->o.pipeline = false;
 	return ins;
 }
 
@@ -186,12 +264,18 @@ srw_ins_free(srw_ins *ins)
 {
 	if (!ins)
 		return;
-	free(ins->sig);
+	if (ins->o.pipeline) {
+		pthread_mutex_lock(&ins->mu);
+		ins->quit = true;
+		pthread_cond_broadcast(&ins->cv);
+		pthread_mutex_unlock(&ins->mu);
+		pthread_join(ins->tid, NULL);
+	}
+	pthread_mutex_destroy(&ins->mu);
+	pthread_cond_destroy(&ins->cv);
 	free(ins->rowcols);
-	free(ins->toff);
-	free(ins->loff);
-	srw_buf_free(&ins->tuples);
-	srw_buf_free(&ins->lines);
+	batch_free(&ins->bt[0]);
+	batch_free(&ins->bt[1]);
 	srw_buf_free(&ins->sql);
 	srw_buf_free(&ins->val);
 	free(ins);
@@ -337,18 +421,18 @@ encode(srw_ins *ins, const srw_col *c, const srw_val *v, char *reason, size_t rs
 			size_t n = strlen(s);
 
 			if (c->type == SRW_COL_STRING && c->maxlen > 0) {
-				size_t have = srw_db_dialect(ins->db) == SRW_DIALECT_STARROCKS ?
+				size_t have = ins->dialect == SRW_DIALECT_STARROCKS ?
 				    n : utf8_chars(s, n);
 
 				if (have > (size_t)c->maxlen) {
 					snprintf(reason, rsz, "column %s holds %ld %s, value has %zu",
 					    c->name, c->maxlen,
-					    srw_db_dialect(ins->db) == SRW_DIALECT_STARROCKS ?
+					    ins->dialect == SRW_DIALECT_STARROCKS ?
 					    "bytes" : "characters", have);
 					return -1;
 				}
 			}
-			srw_db_quote(ins->db, b, s, n);
+			srw_sql_quote(b, s, n);
 			return 0;
 		}
 		}
@@ -365,7 +449,7 @@ encode(srw_ins *ins, const srw_col *c, const srw_val *v, char *reason, size_t rs
 				free(js);
 				return -1;
 			}
-			srw_db_quote(ins->db, b, js, n);
+			srw_sql_quote(b, js, n);
 			free(js);
 			return 0;
 		}
@@ -379,29 +463,29 @@ mismatch:
 }
 
 static void
-build_prefix(srw_ins *ins, srw_buf *b)
+build_prefix(srw_ins *ins, const struct batch *bt, srw_buf *b)
 {
 	size_t i;
 
 	srw_buf_printf(b, "INSERT INTO `%s`.`%s` (", ins->t->db, ins->t->name);
-	for (i = 0; i < ins->nsig; i++) {
+	for (i = 0; i < bt->nsig; i++) {
 		if (i)
 			srw_buf_addc(b, ',');
-		srw_buf_printf(b, "`%s`", ins->t->cols[ins->sig[i]].name);
+		srw_buf_printf(b, "`%s`", ins->t->cols[bt->sig[i]].name);
 	}
 	srw_buf_adds(b, ") VALUES ");
 }
 
 static void
-build_suffix(srw_ins *ins, srw_buf *b)
+build_suffix(srw_ins *ins, const struct batch *bt, srw_buf *b)
 {
 	size_t i;
 	bool any = false;
 
-	if (ins->o.mode != SRW_INS_UPSERT || srw_db_dialect(ins->db) != SRW_DIALECT_MARIADB)
+	if (ins->o.mode != SRW_INS_UPSERT || ins->dialect != SRW_DIALECT_MARIADB)
 		return;
-	for (i = 0; i < ins->nsig; i++) {
-		const srw_col *c = &ins->t->cols[ins->sig[i]];
+	for (i = 0; i < bt->nsig; i++) {
+		const srw_col *c = &ins->t->cols[bt->sig[i]];
 
 		if (c->key)
 			continue;
@@ -409,8 +493,8 @@ build_suffix(srw_ins *ins, srw_buf *b)
 		srw_buf_printf(b, "`%s`=VALUES(`%s`)", c->name, c->name);
 		any = true;
 	}
-	if (!any && ins->nsig) {	/* only key columns: still an upsert */
-		const char *k = ins->t->cols[ins->sig[0]].name;
+	if (!any && bt->nsig) {	/* only key columns: still an upsert */
+		const char *k = ins->t->cols[bt->sig[0]].name;
 
 		srw_buf_printf(b, " ON DUPLICATE KEY UPDATE `%s`=VALUES(`%s`)", k, k);
 	}
@@ -418,17 +502,16 @@ build_suffix(srw_ins *ins, srw_buf *b)
 
 /* Runs the INSERT of tuples [from, to).  0 ok, 1 data error, -1 unavailable. */
 static int
-send_range(srw_ins *ins, size_t from, size_t to)
+send_range(srw_ins *ins, const struct batch *b, size_t from, size_t to)
 {
 	srw_buf *q = &ins->sql;
 	int64_t deadline = srw_now_ms() + ins->o.retry_ms;
 	int attempt;
 
 	srw_buf_reset(q);
-	build_prefix(ins, q);
-	srw_buf_add(q, ins->tuples.s + ins->toff[from], ins->toff[to] - ins->toff[from] -
-	    (ins->tuples.s[ins->toff[to] - 1] == ',' ? 1 : 0));
-	build_suffix(ins, q);
+	build_prefix(ins, b, q);
+	srw_buf_add(q, b->tuples.s + b->toff[from], b->toff[to] - b->toff[from] - 1);
+	build_suffix(ins, b, q);
 	if (ins->o.dry_run) {
 		fwrite(q->s, 1, q->len, ins->o.dry_fp);
 		fputs(";\n", ins->o.dry_fp);
@@ -464,19 +547,19 @@ send_range(srw_ins *ins, size_t from, size_t to)
 }
 
 static void
-refuse(srw_ins *ins, size_t i, const char *reason)
+refuse(srw_ins *ins, const struct batch *b, size_t i, const char *reason)
 {
 	ins->refused++;
 	if (ins->o.on_reject)
-		ins->o.on_reject(ins->lines.s + ins->loff[i], ins->loff[i + 1] - ins->loff[i] - 1,
+		ins->o.on_reject(b->lines.s + b->loff[i], b->loff[i + 1] - b->loff[i] - 1,
 		    reason, ins->o.reject_ctx);
 }
 
 /* Bisects [from, to) until the rows the server refuses are isolated. */
 static int
-send_split(srw_ins *ins, size_t from, size_t to)
+send_split(srw_ins *ins, struct batch *b, size_t from, size_t to)
 {
-	int rc = send_range(ins, from, to);
+	int rc = send_range(ins, b, from, to);
 
 	if (rc == 0) {
 		ins->stored += to - from;
@@ -485,60 +568,99 @@ send_split(srw_ins *ins, size_t from, size_t to)
 	if (rc < 0)
 		return -1;
 	if (to - from == 1) {
-		refuse(ins, from, srw_db_error(ins->db));
+		refuse(ins, b, from, srw_db_error(ins->db));
 		return 0;
 	}
 	size_t mid = from + (to - from) / 2;
-	if (send_split(ins, from, mid) < 0)
+	if (send_split(ins, b, from, mid) < 0)
 		return -1;
-	return send_split(ins, mid, to);
-}
-
-static void
-clear(srw_ins *ins)
-{
-	ins->n = 0;
-	srw_buf_reset(&ins->tuples);
-	srw_buf_reset(&ins->lines);
-	ins->toff[0] = ins->loff[0] = 0;
+	return send_split(ins, b, mid, to);
 }
 
 int
 srw_ins_flush(srw_ins *ins)
 {
-	if (ins->n == 0)
+	struct batch *b = ins->cur;
+
+	if (!ins->o.pipeline) {
+		if (b->n == 0)
+			return 0;
+		if (send_split(ins, b, 0, b->n) < 0)
+			return -1;	/* rows stay queued; bisected parts may be stored */
+		clear(b);
 		return 0;
-	if (send_split(ins, 0, ins->n) < 0)
-		return -1;	/* rows stay queued; bisected parts may be stored */
-	clear(ins);
+	}
+	/* hand the batch to the sender once it is done with the previous one */
+	pthread_mutex_lock(&ins->mu);
+	while (ins->inflight)
+		pthread_cond_wait(&ins->cv, &ins->mu);
+	if (ins->failed) {
+		pthread_mutex_unlock(&ins->mu);
+		return -1;
+	}
+	if (b->n) {
+		ins->inflight = b;
+		ins->cur = b == &ins->bt[0] ? &ins->bt[1] : &ins->bt[0];
+		pthread_cond_broadcast(&ins->cv);
+	}
+	pthread_mutex_unlock(&ins->mu);
 	return 0;
 }
 
+int
+srw_ins_drain(srw_ins *ins)
+{
+	int rc = srw_ins_flush(ins);
+
+	if (rc != 0 || !ins->o.pipeline)
+		return rc;
+	pthread_mutex_lock(&ins->mu);
+	while (ins->inflight)
+		pthread_cond_wait(&ins->cv, &ins->mu);
+	rc = ins->failed ? -1 : 0;
+	pthread_mutex_unlock(&ins->mu);
+	return rc;
+}
+
+/* Pending rows: those of a batch the sender failed to store, then the
+ * batch being filled.  Only meaningful once the sender is idle. */
 size_t
 srw_ins_pending(const srw_ins *ins)
 {
-	return ins->n;
+	return (ins->failed ? ins->failed->n : 0) + ins->cur->n;
 }
 
 const char *
 srw_ins_pending_line(const srw_ins *ins, size_t i, size_t *len)
 {
-	if (i >= ins->n)
+	const struct batch *b = ins->cur;
+
+	if (ins->failed) {
+		if (i < ins->failed->n)
+			b = ins->failed;
+		else
+			i -= ins->failed->n;
+	}
+	if (i >= b->n)
 		return NULL;
-	*len = ins->loff[i + 1] - ins->loff[i] - 1;
-	return ins->lines.s + ins->loff[i];
+	*len = b->loff[i + 1] - b->loff[i] - 1;
+	return b->lines.s + b->loff[i];
 }
 
 void
 srw_ins_drop_pending(srw_ins *ins)
 {
-	clear(ins);
+	if (ins->failed) {
+		clear(ins->failed);
+		ins->failed = NULL;
+	}
+	clear(ins->cur);
 }
 
 bool
 srw_ins_full(const srw_ins *ins)
 {
-	return ins->n >= ins->o.batch_rows || ins->tuples.len >= ins->o.batch_bytes;
+	return ins->cur->n >= ins->o.batch_rows || ins->cur->tuples.len >= ins->o.batch_bytes;
 }
 
 unsigned long long
@@ -566,6 +688,7 @@ srw_ins_add(srw_ins *ins, const srw_val *row, const char *line, size_t len,
 	const srw_table *t = ins->t;
 	size_t nk = 0, i;
 	srw_val *kv;
+	struct batch *b;
 	bool same;
 
 	/* map keys to columns */
@@ -574,8 +697,8 @@ srw_ins_add(srw_ins *ins, const srw_val *row, const char *line, size_t len,
 		int ci;
 
 		/* fast path: the same key at the same place as the batch's */
-		if (nk < ins->nsig && strcmp(t->cols[ins->sig[nk]].name, k) == 0)
-			ci = ins->sig[nk];
+		if (nk < ins->cur->nsig && strcmp(t->cols[ins->cur->sig[nk]].name, k) == 0)
+			ci = ins->cur->sig[nk];
 		else
 			ci = srw_table_colidx(t, k);
 		if (ci < 0) {
@@ -632,31 +755,33 @@ srw_ins_add(srw_ins *ins, const srw_val *row, const char *line, size_t len,
 	}
 	srw_buf_add(&ins->val, "),", 2);
 
-	same = nk == ins->nsig && memcmp(ins->rowcols, ins->sig, nk * sizeof(int)) == 0;
+	b = ins->cur;
+	same = nk == b->nsig && memcmp(ins->rowcols, b->sig, nk * sizeof(int)) == 0;
 	if (!same) {
-		if (ins->n > 0 && srw_ins_flush(ins) != 0)
+		if (b->n > 0 && srw_ins_flush(ins) != 0)
 			return -2;
-		memcpy(ins->sig, ins->rowcols, nk * sizeof(int));
-		ins->nsig = nk;
+		b = ins->cur;	/* a fresh batch after a hand-over */
+		memcpy(b->sig, ins->rowcols, nk * sizeof(int));
+		b->nsig = nk;
 	}
-	if (ins->n == ins->cap) {
-		ins->cap *= 2;
-		ins->toff = srw_xrealloc(ins->toff, (ins->cap + 1) * sizeof *ins->toff);
-		ins->loff = srw_xrealloc(ins->loff, (ins->cap + 1) * sizeof *ins->loff);
+	if (b->n == b->cap) {
+		b->cap *= 2;
+		b->toff = srw_xrealloc(b->toff, (b->cap + 1) * sizeof *b->toff);
+		b->loff = srw_xrealloc(b->loff, (b->cap + 1) * sizeof *b->loff);
 	}
-	srw_buf_add(&ins->tuples, ins->val.s, ins->val.len);
+	srw_buf_add(&b->tuples, ins->val.s, ins->val.len);
 	if (line) {
-		srw_buf_add(&ins->lines, line, len);
+		srw_buf_add(&b->lines, line, len);
 	} else {
 		char *js = srw_val_print(row);
 
-		srw_buf_adds(&ins->lines, js);
+		srw_buf_adds(&b->lines, js);
 		free(js);
 	}
-	srw_buf_addc(&ins->lines, '\n');
-	ins->n++;
-	ins->toff[ins->n] = ins->tuples.len;
-	ins->loff[ins->n] = ins->lines.len;
+	srw_buf_addc(&b->lines, '\n');
+	b->n++;
+	b->toff[b->n] = b->tuples.len;
+	b->loff[b->n] = b->lines.len;
 	return 0;
 }
 

@@ -38,4 +38,27 @@ is "$status" 0 "--jobs $jobs: sr-insert rode out the restart (exit 0)"
 is "$(sql "SELECT COUNT(DISTINCT message_id) FROM alerts.lark_alerts")" "$stored" "--jobs $jobs: no row stored twice"
 ok "--jobs $jobs: the retry was reported" grep -q 'retrying' "$T/err"
 done
+
+# a database that stays down: the rows not stored go to the reject file
+# (the one being sent, and the one being built behind it), exit 69
+sql "DELETE FROM alerts.lark_alerts"
+rm -f "$T/rej"
+sr-insert -t alerts.lark_alerts --batch 500 --retry-for 2 --reject "$T/rej" "$T/rows.ndjson" 2>"$T/err" &
+pid=$!
+for _ in $(seq 1 100); do
+	n=$(sql "SELECT COUNT(*) FROM alerts.lark_alerts" 2>/dev/null || echo 0)
+	[ "${n:-0}" -gt 0 ] && break
+	sleep 0.05
+done
+testdb kill "$db"
+wait $pid
+status=$?
+testdb start "$db" >/dev/null
+stored=$(sql "SELECT COUNT(*) FROM alerts.lark_alerts")
+rejected=$(wc -l < "$T/rej" | tr -d ' ')
+read_=$(sed -n 's/.*: \([0-9]*\) rows read.*/\1/p' "$T/err")
+diag "down for good: exit $status; read $read_; stored $stored; rejected $rejected"
+is "$status" 69 "a database that stays down: exit 69"
+is "$((stored + rejected))" "$read_" "every row read is stored or in the reject file"
+ok "the summary says how many were read" test -n "$read_"
 done_testing

@@ -383,6 +383,8 @@ main(int argc, char *argv[])
 	io.retry_ms = retry_s * 1000;
 	io.on_reject = on_refused;
 	io.reject_ctx = &st;
+	/* one connection: build the next batch while the server stores this one */
+	io.pipeline = njobs == 1 && !replace_key && !dry_run && !stream_load;
 	st.ins = srw_ins_new(st.db, st.t, &io);
 	/* --replace-key deletes before inserts and --dry-run prints in order:
 	 * both stay on one connection */
@@ -425,7 +427,7 @@ main(int argc, char *argv[])
 		st.jobs_batches = batches;
 	} else if (stream_load) {
 		sl_flush(&st);
-	} else if (!st.unavailable && srw_ins_flush(st.ins) != 0) {
+	} else if (!st.unavailable && srw_ins_drain(st.ins) != 0) {
 		give_up(&st);
 	}
 	srw_progress_end();
