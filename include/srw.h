@@ -547,6 +547,9 @@ typedef struct srw_lark srw_lark;
 srw_lark *srw_lark_new(const char *base_url, const char *app_id,
     const char *app_secret);
 void srw_lark_free(srw_lark *l);
+/* Time limit of one HTTP request (default 30 s); the client retries a
+ * failed request a few times with backoff. */
+void srw_lark_set_timeout(srw_lark *l, long ms);
 /* Called per item in the order received; return non-zero to stop. */
 typedef int (*srw_lark_item_fn)(json_t *item, void *ctx);
 /* GET /open-apis/im/v1/messages of chat for start_s..end_s (seconds, as the

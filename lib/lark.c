@@ -21,7 +21,14 @@ struct srw_lark {
 	char *token;
 	int64_t token_until;	/* ms: refresh before this */
 	long pages;
+	long timeout_ms;	/* one HTTP request, connect to last byte */
 };
+
+void
+srw_lark_set_timeout(srw_lark *l, long ms)
+{
+	l->timeout_ms = ms;
+}
 
 srw_lark *
 srw_lark_new(const char *base_url, const char *app_id, const char *app_secret)
@@ -131,6 +138,8 @@ get_token(srw_lark *l, char *err, size_t errsz)
 	q.body = body.s;
 	q.body_len = body.len;
 	q.max_wait_ms = MAX_WAIT_MS;
+	q.timeout_ms = l->timeout_ms;
+	q.max_retries = -1;	/* the loop below retries, reading Lark's codes */
 	for (tries = 0; tries < MAX_TRIES; tries++) {
 		if (srw_http_do(&q, &r) != 0) {
 			snprintf(err, errsz, "%s: %s", url.s, r.err);
@@ -185,6 +194,8 @@ get_page(srw_lark *l, const char *url, json_t **page, char *err, size_t errsz)
 	q.url = url;
 	q.headers = hdr;
 	q.max_wait_ms = MAX_WAIT_MS;
+	q.timeout_ms = l->timeout_ms;
+	q.max_retries = -1;	/* the loop below retries, reading Lark's codes */
 	for (tries = 0; tries < MAX_TRIES; tries++) {
 		if ((!l->token || srw_now_ms() >= l->token_until) &&
 		    get_token(l, err, errsz) != 0)

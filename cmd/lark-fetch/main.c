@@ -33,7 +33,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: lark-fetch [--chat ID] [--progress] [-v] [DATE [DATE]]\n"
+	    "usage: lark-fetch [--chat ID] [--timeout DURATION] [--progress] [-v] [DATE [DATE]]\n"
 	    "       lark-fetch [--chat ID] --backfill N | --catch-up | --today\n"
 	    "       lark-fetch [--chat ID] --since TIME [--until TIME]\n"
 	    "       lark-fetch --list-days [same arguments]\n");
@@ -169,12 +169,14 @@ main(int argc, char *argv[])
 		{ "chat", required_argument, NULL, 'C' },
 		{ "list-days", no_argument, NULL, 'L' },
 		{ "progress", no_argument, NULL, 'P' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *chat = NULL, *since = NULL, *until = NULL, *id, *secret;
 	long backfill = 0;
+	int64_t timeout_ms = 30000;
 	bool catchup = false, today = false, listdays = false;
 	int64_t now = srw_now_ms(), first, last, d;
 	struct window *w;
@@ -198,6 +200,10 @@ main(int argc, char *argv[])
 		case 'C': chat = optarg; break;
 		case 'L': listdays = true; break;
 		case 'P': srw_progress_force(true); break;
+		case 'T':
+			if ((timeout_ms = srw_parse_duration_ms(optarg)) <= 0)
+				srw_die(SRW_EX_USAGE, "--timeout wants a duration such as 30s");
+			break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
 		default: usage();
 		}
@@ -254,6 +260,7 @@ main(int argc, char *argv[])
 		chat = srw_env("LARK_CHAT_ID", DEFAULT_CHAT);
 	f.lark = srw_lark_new(srw_env("LARK_BASE_URL", "https://open.larksuite.com"),
 	    id, secret);
+	srw_lark_set_timeout(f.lark, (long)timeout_ms);
 
 	for (i = 0; i < nw && rc == 0; i++) {
 		size_t out;
