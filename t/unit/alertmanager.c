@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 #define NOW 1773151402000LL	/* 2026-03-10 14:03:22 UTC */
 /* make check runs units from the top of the tree */
@@ -216,8 +217,6 @@ main(void)
 {
 	Suite *s = suite_create("alertmanager");
 	TCase *tc = tcase_create("alertmanager");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fixture_rows);
@@ -227,9 +226,5 @@ main(void)
 	tcase_add_test(tc, urls_and_detail);
 	tcase_add_test(tc, bad_bodies);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf != 0;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 START_TEST(table_size_and_uniqueness)
 {
@@ -91,17 +92,11 @@ main(void)
 {
 	Suite *s = suite_create("alerttypes");
 	TCase *tc = tcase_create("alerttypes");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, table_size_and_uniqueness);
 	tcase_add_test(tc, required_entries);
 	tcase_add_test(tc, unknown_and_exact_lookup);
 	tcase_add_test(tc, severity_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return check_run(s);
 }

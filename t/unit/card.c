@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 static srw_card *card;
 static srw_buf out;
@@ -213,8 +214,6 @@ main(void)
 {
 	Suite *s = suite_create("card");
 	TCase *tc = tcase_create("card");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, key_value_card);
@@ -225,9 +224,5 @@ main(void)
 	tcase_add_test(tc, message_filters);
 	tcase_add_test(tc, escaping);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf != 0;
+	return check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 #define H 3600000LL
 #define M 60000LL
@@ -283,8 +284,6 @@ main(void)
 {
 	Suite *s = suite_create("issues");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, window_is_inclusive);
 	tcase_add_test(tc, correlation_is_strict_and_chains);
@@ -295,9 +294,5 @@ main(void)
 	tcase_add_test(tc, classes);
 	tcase_add_test(tc, triage_order);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

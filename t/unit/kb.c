@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 static srw_kb *
 corpus(void)
@@ -87,17 +88,11 @@ main(void)
 {
 	Suite *s = suite_create("kb");
 	TCase *tc = tcase_create("kb");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, bm25_ranks_and_splits_camel_case);
 	tcase_add_test(tc, vector_tolerates_typos);
 	tcase_add_test(tc, hybrid_fuses_ranks);
 	tcase_add_test(tc, modes_and_empty);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return check_run(s);
 }

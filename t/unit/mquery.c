@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 START_TEST(selectors)
 {
@@ -104,15 +105,9 @@ main(void)
 {
 	Suite *s = suite_create("mquery");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, selectors);
 	tcase_add_test(tc, run_over_files);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf != 0;
+	return check_run(s);
 }

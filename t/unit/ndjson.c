@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 struct seen {
 	long lines[64];
@@ -290,8 +291,6 @@ main(void)
 {
 	Suite *s = suite_create("ndjson");
 	TCase *tc = tcase_create("ndjson");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -306,9 +305,5 @@ main(void)
 	tcase_add_test(tc, sections);
 	tcase_add_test(tc, split_and_sha);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return check_run(s);
 }

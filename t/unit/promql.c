@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 static srw_store *st;
 static srw_pq *pq;
@@ -227,8 +228,6 @@ main(void)
 {
 	Suite *s = suite_create("promql");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_rate_increase);
@@ -240,9 +239,5 @@ main(void)
 	tcase_add_test(tc, test_templates);
 	tcase_add_test(tc, test_lark_sign);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 struct got {
 	int n, errors;
@@ -197,8 +198,6 @@ main(void)
 {
 	Suite *s = suite_create("promtext");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, families_and_types);
 	tcase_add_test(tc, escapes_values_timestamps);
@@ -207,9 +206,5 @@ main(void)
 	tcase_add_test(tc, point_reader);
 	tcase_add_test(tc, point_writer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf != 0;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 enum { CPU, HEAP, DISK, COMPACTION, LATENCY, ERRORS };
 
@@ -321,8 +322,6 @@ main(void)
 {
 	Suite *s = suite_create("score");
 	TCase *tc = tcase_create("score");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, worked_example);
 	tcase_add_test(tc, sub_score_boundaries);
@@ -334,9 +333,5 @@ main(void)
 	tcase_add_test(tc, trend_penalty);
 	tcase_add_test(tc, alert_score);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 /* Refused, and the reason names the problem. */
 static void
@@ -137,8 +138,6 @@ main(void)
 {
 	Suite *s = suite_create("sqlguard");
 	TCase *tc = tcase_create("sqlguard");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, writes_refused);
 	tcase_add_test(tc, second_statement_refused);
@@ -147,9 +146,5 @@ main(void)
 	tcase_add_test(tc, limits_and_forms);
 	tcase_add_test(tc, bad_bytes_and_size);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return check_run(s);
 }

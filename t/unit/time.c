@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "srw.h"
+#include "check_run.h"
 
 #define H 3600000LL
 
@@ -133,8 +134,6 @@ main(void)
 {
 	Suite *s = suite_create("time");
 	TCase *tc = tcase_create("time");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, parse_forms);
 	tcase_add_test(tc, parse_rejects);
@@ -143,9 +142,5 @@ main(void)
 	tcase_add_test(tc, pacific_offsets_and_dates);
 	tcase_add_test(tc, durations);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return check_run(s);
 }
