@@ -889,6 +889,8 @@ ev_input(struct ev *e, srw_val *rec, char *err, size_t errsz)
 		ev_advance(e, p->ts, false);
 		e->watermark = p->ts;
 	}
+	if (e->nshards > 1 && !srw_point_in_shard(p, e->shard_by, e->shard, e->nshards))
+		return 0;	/* another shard's series */
 	if (!shutdown)
 		srw_store_add(e->store, p->name, p->labels, p->nlabels, p->le, p->ts, p->value, ttl);
 	for (i = 0; i < e->ntrk; i++) {

@@ -62,6 +62,10 @@ struct ev {
 	size_t ntrk;
 	srw_db *db;
 	char db_sig[65];
+	/* --shard I/N: only series whose shard_by label (or, without it, whole
+	 * series key) hashes to shard are kept; time still advances on all */
+	unsigned shard, nshards;
+	const char *shard_by;
 };
 
 void ev_init(struct ev *e);

@@ -28,7 +28,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: evaluate [-r FILE|DIR]... [-e EXPR] [--interval DUR] [--db] [--live]\n"
 	    "                [--until TIME] [--resend DUR] [--post URL] [--record FILE]\n"
-	    "                [--explain] [--query EXPR] [--strict] [--reject FILE] [-v] [FILE ...]\n"
+	    "                [--explain] [--query EXPR] [--shard I/N [--shard-by LABEL]]\n"
+	    "                [--strict] [--reject FILE] [-v] [FILE ...]\n"
 	    "       evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
 	    "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
 	    "       evaluate rule rm NAME\n"
@@ -322,12 +323,16 @@ main(int argc, char *argv[])
 		{ "strict", no_argument, NULL, 's' },
 		{ "reject", required_argument, NULL, 'j' },
 		{ "progress", no_argument, NULL, 'p' },
+		{ "shard", required_argument, NULL, 'H' },
+		{ "shard-by", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	srw_ndjson_opts nopts = { 0 };
 	char err[1024];
+	const char *shard_by = "cluster_id";
+	unsigned shard = 0, nshards = 1;
 	int c, status;
 
 	srw_init("evaluate", argc, argv);
@@ -361,6 +366,11 @@ main(int argc, char *argv[])
 		case 's': strict = true; break;
 		case 'j': reject_path = optarg; break;
 		case 'p': srw_progress_force(true); break;
+		case 'H':
+			if (srw_shard_parse(optarg, &shard, &nshards) != 0)
+				srw_die(SRW_EX_USAGE, "--shard wants I/N with 0 <= I < N, got '%s'", optarg);
+			break;
+		case 'B': shard_by = *optarg ? optarg : NULL; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
 		default: usage();
 		}
@@ -368,6 +378,9 @@ main(int argc, char *argv[])
 	if (!nrule_paths && !adhoc_expr && !use_db && !query)
 		srw_die(SRW_EX_USAGE, "no rules: give -r FILE|DIR, -e EXPR, --db or --query");
 	ev_init(&E);
+	E.shard = shard;
+	E.nshards = nshards;
+	E.shard_by = shard_by;
 	E.resend_ms = resend_ms;
 	E.post_url = post_url;
 	if (use_db) {
