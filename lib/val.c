@@ -154,7 +154,8 @@ srw_val_free_record(srw_val *v)
 {
 	if (!v)
 		return;
-	cJSON_Delete(C(v));
+	/* every node of the record is in the arena: nothing to free one by
+	 * one; the memory goes back when no record is alive any more */
 	arena_depth--;
 	arena_reset();
 }
