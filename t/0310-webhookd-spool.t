@@ -16,19 +16,12 @@ F=$FIX/alertmanager/firing-and-resolved.json
 mkdir "$T/spool"
 
 start_wh() {
-	local name=$1 i
+	local name=$1
 	shift
 	webhookd --listen 127.0.0.1:0 "$@" 2>"$T/$name.err" &
 	PID=$!
 	PIDS="$PIDS $PID"
-	PORT=
-	for i in $(seq 200); do
-		PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/$name.err" 2>/dev/null)
-		[ -n "$PORT" ] && return 0
-		kill -0 "$PID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
+	PORT=$(wait_port "$T/$name.err" "$PID")
 }
 code() { curl -s -o "$T/body" -w '%{http_code}' -m 30 "$@"; }
 url() { echo "http://127.0.0.1:${2:-$PORT}$1"; }

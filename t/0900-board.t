@@ -38,9 +38,8 @@ pid=$!
 board --listen 127.0.0.1:0 --refresh 1s --token-file "$T/token" 2>"$T/err2" &
 pid2=$!
 trap 'kill $pid $pid2 2>/dev/null; _cleanup' EXIT
-port() { for _ in $(seq 1 100); do p=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$1"); [ -n "$p" ] && { echo "$p"; return; }; sleep 0.05; done; }
-H=http://127.0.0.1:$(port "$T/err")
-H2=http://127.0.0.1:$(port "$T/err2")
+H=http://127.0.0.1:$(wait_port "$T/err" $pid)
+H2=http://127.0.0.1:$(wait_port "$T/err2" $pid2)
 get() { curl -s --max-time 5 "$@"; }
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 

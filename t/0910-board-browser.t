@@ -20,7 +20,7 @@ dport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 chromedriver --port="$dport" --allowed-ips=127.0.0.1 >"$T/driver.log" 2>&1 &
 dpid=$!
 trap 'kill $bpid $dpid 2>/dev/null; _cleanup' EXIT
-for _ in $(seq 1 100); do p=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/err"); [ -n "$p" ] && break; sleep 0.05; done
+p=$(wait_port "$T/err" $bpid)
 for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$dport/status" >/dev/null 2>&1 && break; sleep 0.1; done
 
 mkdir -p "$TOP/t/artifacts"

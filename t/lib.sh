@@ -9,6 +9,7 @@
 #   json_same NAME A B     NDJSON files equal as JSON (key order ignored)
 #   skip_all REASON        skip the whole file
 #   sql "STATEMENT"        run SQL on the test server (STARROCKS_* from make check)
+#   wait_port FILE [PID]   the port a server announced on FILE (its stderr)
 #   tmpdir                 $T, a temp dir removed at exit
 #
 # Tests run with the built tools first on PATH, the testdb exports in the
@@ -86,6 +87,20 @@ sql() {
 		mariadb --no-defaults -N -B -u"${STARROCKS_USER:-root}" -h "${STARROCKS_HOST:-127.0.0.1}" \
 			-P "${STARROCKS_PORT:-9030}" -e "$1"
 	fi
+}
+# wait_port FILE [PID]: print the loopback port a server announced in FILE
+# on its "listening on … 127.0.0.1:PORT" line (webhookd and board print one);
+# fails after 10 s, or at once if PID has exited.
+wait_port() {
+	local f=$1 pid=${2:-} i p
+	for i in $(seq 200); do
+		p=$(grep -m1 'listening on' "$f" 2>/dev/null |
+			sed -n 's/.*127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p')
+		[ -n "$p" ] && { echo "$p"; return 0; }
+		[ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && return 1
+		sleep 0.05
+	done
+	return 1
 }
 need_db() { [ -n "${STARROCKS_SOCKET:-}${STARROCKS_PORT:-}" ] || skip_all "no test database (run via make check)"; }
 done_testing() {
