@@ -1,0 +1,65 @@
+/* srw/sql.h: the declarations of lib/sql.c (see srw.h) */
+#ifndef SRW_SQL_H
+#define SRW_SQL_H
+
+#include <jansson.h>
+
+#include "srw/base.h"
+#include "srw/buf.h"
+
+/* ---- lib/sql.c: SQL over libmariadb ----------------------------------- */
+
+typedef struct srw_db srw_db;
+typedef struct srw_res srw_res;
+enum srw_dialect { SRW_DIALECT_MARIADB, SRW_DIALECT_STARROCKS };
+
+/* Connects from STARROCKS_HOST/PORT/USER/PASSWORD/SOCKET (and SRW_DIALECT),
+ * sets time_zone '+00:00', detects the dialect.  On failure returns NULL
+ * and writes the reason (never the password) into err. Retries a few times
+ * with backoff when the server is not up yet (retries: 0 for one try). */
+srw_db *srw_db_open(int retries, char *err, size_t errsz);
+/* As srw_db_open but with an explicit user/password (investigate's
+ * read-only account); NULL keeps the environment's. */
+srw_db *srw_db_open_as(const char *user, const char *password, int retries,
+    char *err, size_t errsz);
+void srw_db_close(srw_db *db);
+enum srw_dialect srw_db_dialect(const srw_db *db);
+/* Re-establish a lost connection (retries with backoff); 0 or -1. */
+int srw_db_reconnect(srw_db *db, int retries);
+/* Execute one statement.  Returns 0, or -1 with srw_db_errno/error set. */
+int srw_db_exec(srw_db *db, const char *sql, size_t len);
+/* Like exec, but reconnects and retries (bounded) on transient errors.
+ * Only for idempotent statements. */
+int srw_db_exec_retry(srw_db *db, const char *sql, size_t len, int retries);
+unsigned srw_db_errno(const srw_db *db);
+const char *srw_db_error(const srw_db *db);
+/* Connection lost, server gone, lock wait, deadlock, too many connections. */
+bool srw_db_errno_transient(unsigned err);
+/* Data does not fit (bad value, too long, out of range, bad date, …). */
+bool srw_db_errno_data(unsigned err);
+unsigned long long srw_db_affected(const srw_db *db);
+
+/* Append s quoted as a SQL string literal ('…', escaped for the connection).
+ * NUL bytes are escaped too (\0). */
+void srw_db_quote(srw_db *db, srw_buf *b, const char *s, size_t n);
+/* Quote without a connection (backslash-escaping as MariaDB/StarRocks
+ * expect with the default sql_mode): used by --dry-run and tests. */
+void srw_sql_quote(srw_buf *b, const char *s, size_t n);
+
+/* Query returning rows (fully buffered by the client; keep results small or
+ * add LIMIT).  NULL on error. */
+srw_res *srw_db_query(srw_db *db, const char *sql);
+/* As above with reconnect+retry on transient errors. */
+srw_res *srw_db_query_retry(srw_db *db, const char *sql, int retries);
+/* Next row: column values (NULL for SQL NULL), lens optional. */
+char **srw_res_next(srw_res *r, unsigned long **lens);
+unsigned srw_res_ncols(const srw_res *r);
+const char *srw_res_colname(const srw_res *r, unsigned i);
+int srw_res_colidx(const srw_res *r, const char *name);	/* -1 if absent */
+unsigned long long srw_res_nrows(const srw_res *r);
+void srw_res_free(srw_res *r);
+/* Convenience: a query result as a jansson array of objects (strings and
+ * nulls, numbers as numbers where the column is numeric). */
+json_t *srw_res_to_json(srw_res *r);
+
+#endif
