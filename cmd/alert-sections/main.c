@@ -1,0 +1,225 @@
+/* alert-sections - keep alerts.alert_sections, one row per alert section of
+ * alerts.lark_alerts keyed by (cluster_id, created_at), up to date: reads the
+ * lark_alerts rows of a created_at window, splits the '|'-joined cards into
+ * sections (lib/sections.c) and upserts them.  A cluster's alerts are then an
+ * index range on both dialects instead of a LIKE scan of every card.
+ *
+ * Run after each writer of lark_alerts: daily-alert-pipeline for the day it
+ * loaded, and from cron for webhookd's rows.  Idempotent: a section's key is
+ * derived from its message_id and position. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "srw.h"
+
+#define PAGE 5000	/* lark_alerts rows per query (results are buffered) */
+
+static bool dry_run, all;
+static const char *since_arg, *from_arg, *to_arg;
+static int64_t now_ms;
+static long nrows, nsecs, nskipped;
+
+static void
+usage(int code)
+{
+	FILE *fp = code ? stderr : stdout;
+
+	fprintf(fp, "usage: alert-sections [--since DUR | --from TIME [--to TIME] | --all]\n"
+	    "                      [--now TIME] [--dry-run] [--progress] [-v]\n");
+	if (!code)
+		fputs("  --since DUR    rows created in the last DUR (default 2h)\n"
+		    "  --from TIME    rows created at or after TIME (UTC)\n"
+		    "  --to TIME      and before TIME (default: no end)\n"
+		    "  --all          every row of alerts.lark_alerts (backfill)\n"
+		    "  --now TIME     the time --since counts back from\n"
+		    "  --dry-run      print the INSERT statements instead of running them\n"
+		    "  --progress     rows done on stderr\n"
+		    "  -v, --verbose  more diagnostics\n", fp);
+	exit(code);
+}
+
+/* One section as a row of alerts.alert_sections. */
+static int
+add_section(srw_ins *ins, const srw_section *s)
+{
+	char key[160], hex[65], reason[256];
+	json_t *row;
+	int rc;
+
+	if (!*s->cluster_id || strlen(s->cluster_id) > 64 || !*s->created_at) {
+		/* not addressable by cluster: nothing to look up it by */
+		nskipped++;
+		srw_debug("%s section %d: no usable cluster_id or created_at", s->message_id, s->index);
+		return 0;
+	}
+	snprintf(key, sizeof key, "%s#%d", s->message_id, s->index);
+	srw_sha256_hex(key, strlen(key), hex);
+	hex[32] = '\0';
+	row = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s%,s:s%,s:s%,s:s,s:s%,s:s,s:s}",
+	    "cluster_id", s->cluster_id, "created_at", s->created_at, "section_id", hex,
+	    "message_id", s->message_id, "section", s->index,
+	    "cluster_name", s->cluster_name, strnlen(s->cluster_name, 255),
+	    "region", s->region, strnlen(s->region, 64),
+	    "account_name", s->account_name, strnlen(s->account_name, 255),
+	    "alert_status", s->alert_status,
+	    "alert_name", s->alert_name, strnlen(s->alert_name, 255),
+	    "alert_detail", s->alert_detail, "source", s->source);
+	if (!row) {
+		nskipped++;
+		srw_warn("%s section %d: not UTF-8, skipped", s->message_id, s->index);
+		return 0;
+	}
+	rc = srw_ins_add_json(ins, row, reason, sizeof reason);
+	json_decref(row);
+	if (rc == -1) {
+		nskipped++;
+		srw_warn("%s section %d: %s", s->message_id, s->index, reason);
+		return 0;
+	}
+	if (rc != 0 || (srw_ins_full(ins) && srw_ins_flush(ins) != 0))
+		return -1;
+	nsecs++;
+	return 0;
+}
+
+/* Pages through the window in (created_at, message_id) order. */
+static int
+sync_window(srw_db *db, srw_ins *ins, const char *from, const char *to)
+{
+	char last_at[20] = "", *last_id = NULL;
+	srw_buf q;
+	int status = SRW_EX_OK;
+
+	srw_buf_init(&q);
+	for (;;) {
+		srw_res *r;
+		char **row;
+		long got = 0;
+
+		srw_buf_reset(&q);
+		srw_buf_adds(&q, "SELECT " SRW_ALERT_COLS " FROM alerts.lark_alerts WHERE 1 = 1");
+		if (from)
+			srw_buf_printf(&q, " AND created_at >= '%s'", from);
+		if (to)
+			srw_buf_printf(&q, " AND created_at < '%s'", to);
+		if (last_id) {
+			srw_buf_printf(&q, " AND (created_at > '%s' OR (created_at = '%s' AND message_id > ",
+			    last_at, last_at);
+			srw_db_quote(db, &q, last_id, strlen(last_id));
+			srw_buf_adds(&q, "))");
+		}
+		srw_buf_printf(&q, " ORDER BY created_at, message_id LIMIT %d", PAGE);
+		if (!(r = srw_db_query_retry(db, q.s, 3))) {
+			srw_warn("reading alerts.lark_alerts: %s", srw_db_error(db));
+			status = SRW_EX_UNAVAILABLE;
+			break;
+		}
+		while ((row = srw_res_next(r, NULL))) {
+			srw_section *s;
+			int n = srw_sections_split_cols(row, &s), i;
+
+			got++;
+			nrows++;
+			for (i = 0; i < n && status == SRW_EX_OK; i++)
+				if (add_section(ins, &s[i]) != 0)
+					status = SRW_EX_UNAVAILABLE;
+			srw_sections_free(s, n);
+			free(last_id);
+			last_id = srw_xstrdup(row[0]);
+			snprintf(last_at, sizeof last_at, "%s", row[1] ? row[1] : "");
+		}
+		srw_res_free(r);
+		srw_progress("%ld rows, %ld sections", nrows, nsecs);
+		if (status != SRW_EX_OK || got < PAGE)
+			break;
+	}
+	free(last_id);
+	srw_buf_free(&q);
+	return status;
+}
+
+static void
+time_arg(const char *opt, const char *s, char out[20])
+{
+	int64_t ms;
+
+	if (srw_time_parse(s, &ms) != 0)
+		srw_die(SRW_EX_USAGE, "%s: not a time: %s", opt, s);
+	srw_time_fmt_sql(ms, out);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char err[512], from[20], to[20];
+	srw_ins_opts o = { .mode = SRW_INS_UPSERT };
+	srw_table *t;
+	srw_ins *ins;
+	srw_db *db;
+	int ch, status;
+
+	srw_init("alert-sections", argc, argv);
+	now_ms = srw_now_ms();
+	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's': since_arg = optarg; break;
+		case 'F': from_arg = optarg; break;
+		case 'T': to_arg = optarg; break;
+		case 'a': all = true; break;
+		case 'N':
+			if (srw_time_parse(optarg, &now_ms) != 0)
+				srw_die(SRW_EX_USAGE, "--now: not a time: %s", optarg);
+			break;
+		case 'n': dry_run = true; break;
+		case 'p': srw_progress_force(true); break;
+		case 'v': srw_set_verbose(srw_verbose() + 1); break;
+		case 'h': usage(SRW_EX_OK); break;
+		default: usage(SRW_EX_USAGE);
+		}
+	}
+	if (optind != argc || (all + !!since_arg + !!from_arg) > 1 || (to_arg && !from_arg))
+		usage(SRW_EX_USAGE);
+	if (from_arg) {
+		time_arg("--from", from_arg, from);
+		if (to_arg)
+			time_arg("--to", to_arg, to);
+	} else if (!all) {
+		int64_t d = srw_parse_duration_ms(since_arg ? since_arg : "2h");
+
+		if (d <= 0)
+			srw_die(SRW_EX_USAGE, "--since: not a duration: %s", since_arg);
+		srw_time_fmt_sql(now_ms - d, from);
+	}
+	if (!(db = srw_db_open(3, err, sizeof err)))
+		srw_die(SRW_EX_UNAVAILABLE, "%s", err);
+	if (!(t = srw_table_load(db, "alerts.alert_sections", err, sizeof err)))
+		srw_die(SRW_EX_UNAVAILABLE, "%s (load sql/*/alerts.alert_sections.sql)", err);
+	o.dry_run = dry_run;
+	o.dry_fp = stdout;
+	ins = srw_ins_new(db, t, &o);
+	status = sync_window(db, ins, all ? NULL : from, to_arg ? to : NULL);
+	if (srw_ins_drain(ins) != 0) {
+		srw_warn("writing alerts.alert_sections: %s", srw_db_error(db));
+		status = SRW_EX_UNAVAILABLE;
+	}
+	srw_progress_end();
+	srw_info("%ld alert rows, %ld sections written, %ld without a usable cluster_id",
+	    nrows, nsecs, nskipped);
+	srw_ins_free(ins);
+	srw_table_free(t);
+	srw_db_close(db);
+	return srw_finish(status);
+}
