@@ -212,11 +212,14 @@ dim_state(const json_t *m, double limit, bool below, bool *past)
 	return 0;
 }
 
+static const char *const be_alerts[] = { "BeAliveAbnormal", "ProcNotRunning",
+	"CNAliveAbnormal", "ClusterStateAbnormal", NULL };
+static const char *const disk_alerts[] = { "BEDiskUsageHigh", "RootFreeDiskLessThan10%", NULL };
+
 static void
 be_down(const struct facts *f, struct hyp *h)
 {
-	static const char *const names[] = { "BeAliveAbnormal", "ProcNotRunning",
-	    "CNAliveAbnormal", "ClusterStateAbnormal", NULL };
+	const char *const *names = be_alerts;
 	json_t *alive = metric(f, "alive");
 	bool aact, past;
 	const char *alert = alert_of(f, names, &aact);
@@ -250,7 +253,7 @@ be_down(const struct facts *f, struct hyp *h)
 static void
 disk(const struct facts *f, struct hyp *h)
 {
-	static const char *const names[] = { "BEDiskUsageHigh", "RootFreeDiskLessThan10%", NULL };
+	const char *const *names = disk_alerts;
 	json_t *m = metric(f, "disks_data_used");
 	double last = num(m, "last_avg", -1), first = num(m, "first_avg", -1);
 	bool aact, past;
@@ -301,11 +304,13 @@ disk(const struct facts *f, struct hyp *h)
 		    " up from %.1f%% (%s)", last, first, srw_json_str(m, "trend"));
 	} else {
 		alert_evidence(h->evidence, sizeof h->evidence, f, alert);
-		if (h->score < 0.5)
+		if (h->score < 0.5) {
 			snprintf(h->cause, sizeof h->cause, "%s firing while the data disks are at %.1f%%:"
 			    " likely a noisy alert", alert, last);
-		else
+			snprintf(h->evidence, sizeof h->evidence, "%.300s", h->cause);
+		} else {
 			snprintf(h->cause, sizeof h->cause, "BE disk space low: %s", h->evidence);
+		}
 	}
 	h->recs[0] = "Free space now: drop or truncate expired partitions, set partition TTL (dynamic partitions), ADMIN CLEAN TRASH";
 	h->recs[1] = "Check for stuck compaction or a load surge that is growing data faster than usual";
@@ -379,8 +384,13 @@ dimension(const struct facts *f, const struct dim *d, struct hyp *h)
 	h->recs[0] = d->rec;
 	h->recs[1] = d->rec2;
 	h->kb_query = d->kbq;
-	if (alert)
+	if (alert) {
+		const srw_alert_type *t = srw_alert_type_find(alert);
+
 		set_onset_alert(h, f, alert);
+		if (aact && t && t->severity == SRW_SEV_CRITICAL)
+			h->sev = "Critical";	/* the alert's own severity, e.g. error rate > 60 % */
+	}
 	if (st == 1) {
 		h->active = true;
 		h->call = "";
@@ -403,6 +413,7 @@ dimension(const struct facts *f, const struct dim *d, struct hyp *h)
 			h->sev = "Info";
 			snprintf(h->cause, sizeof h->cause, "%s firing while %s is %.4g%s (limit %.4g%s):"
 			    " likely a noisy alert", alert, d->label, last, d->unit, d->limit, d->unit);
+			snprintf(h->evidence, sizeof h->evidence, "%.300s", h->cause);
 		} else {
 			if (m && strcmp(d->cat, "fe_heap") == 0)
 				h->score = 0.70;
@@ -444,6 +455,10 @@ other_alert(const struct facts *f, const struct hyp *hs, size_t nh, struct hyp *
 
 		for (j = 0; j < nh; j++)
 			claimed |= hs[j].alert && strcmp(hs[j].alert, k) == 0;
+		for (j = 0; be_alerts[j]; j++)
+			claimed |= strcmp(be_alerts[j], k) == 0;
+		for (j = 0; disk_alerts[j]; j++)
+			claimed |= strcmp(disk_alerts[j], k) == 0;
 		for (i = 0; i < sizeof dims / sizeof *dims; i++)
 			for (j = 0; dims[i].alerts[j]; j++)
 				claimed |= strcmp(dims[i].alerts[j], k) == 0;
@@ -703,7 +718,8 @@ knowledge(struct inv *inv, struct facts *f, struct report *r, const char *kbq,
 		if (!title)
 			continue;
 		if (i == 0) {
-			report_evidence(r, inv, f->id_kb, "knowledge: \"%s\" (%s)", title, doc ? doc : "");
+			if (!isbug)
+				report_evidence(r, inv, f->id_kb, "knowledge: \"%s\" (%s)", title, doc ? doc : "");
 			report_recommend(r, "Read the %s \"%s\" (agent.knowledge %s)",
 			    !kind ? "document" : isbug ? "known bug" :
 			    strcmp(kind, "oncall_log") == 0 ? "on-call log" : kind, title, doc ? doc : "");
@@ -839,11 +855,19 @@ investigate_rules(struct inv *inv, struct report *r)
 	} else {
 		struct hyp *h = &hs[best];
 
-		snprintf(r->category, sizeof r->category, "%s", h->cat);
+		/* a discounted alert alone is not a diagnosis */
+		snprintf(r->category, sizeof r->category, "%s", h->score < 0.35 ? "unknown" : h->cat);
 		snprintf(r->severity, sizeof r->severity, "%s", h->sev);
 		r->confidence = h->score;
 		r->root_cause = srw_xstrdup(h->cause);
 		report_evidence(r, inv, call_of(&f, h), "%s", h->evidence);
+		if (h->alert && h->call && !*h->call && still_firing(f.alerts, h->alert)) {
+			/* the metric showed it; the alert agrees */
+			char a[400];
+
+			alert_evidence(a, sizeof a, &f, h->alert);
+			report_evidence(r, inv, f.id_alerts, "%s", a);
+		}
 		if (h->call == f.id_ops) {
 			/* the symptom behind the regression */
 			const char *c = strstr(h->cause, "): ");
