@@ -85,6 +85,16 @@ demo: deps all
 bench: deps all
 	@SRW_BIN=$(CURDIR)/$(BIN) bench/run
 
+# The investigation scenarios (t/scenarios/eval): the rules and the scripted
+# model on each, a scoreboard, against a private database.  EVAL_ARGS=--real
+# runs the model half against the API in ANTHROPIC_API_KEY/ANTHROPIC_BASE_URL.
+EVALDB ?= $(CURDIR)/.testdb-eval
+eval: all
+	@scripts/testdb destroy $(EVALDB) >/dev/null 2>&1; \
+	exports=$$(scripts/testdb start $(EVALDB)) || exit 1; eval "$$exports"; \
+	SRW_BIN=$(CURDIR)/$(BIN) t/scenarios/eval $(EVAL_ARGS); st=$$?; \
+	scripts/testdb destroy $(EVALDB) >/dev/null 2>&1; exit $$st
+
 # libFuzzer targets (fuzz/*.c, built with clang): FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 30
 fuzz:
@@ -102,4 +112,4 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all check units demo bench fuzz install clean deps
+.PHONY: all check units demo bench eval fuzz install clean deps
