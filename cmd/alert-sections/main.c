@@ -104,10 +104,12 @@ sync_window(srw_db *db, srw_ins *ins, const char *from, const char *to)
 		if (to)
 			srw_buf_printf(&q, " AND created_at < '%s'", to);
 		if (last_id) {
-			srw_buf_printf(&q, " AND (created_at > '%s' OR (created_at = '%s' AND message_id > ",
+			/* the leading range keeps it on idx_created, whose entries
+			 * end in the primary key: pages in index order, no sort */
+			srw_buf_printf(&q, " AND created_at >= '%s' AND (created_at > '%s' OR message_id > ",
 			    last_at, last_at);
 			srw_db_quote(db, &q, last_id, strlen(last_id));
-			srw_buf_adds(&q, "))");
+			srw_buf_adds(&q, ")");
 		}
 		srw_buf_printf(&q, " ORDER BY created_at, message_id LIMIT %d", PAGE);
 		if (!(r = srw_db_query_retry(db, q.s, 3))) {

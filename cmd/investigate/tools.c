@@ -4,8 +4,20 @@
  * (row counts kept). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "inv.h"
+
+/* Microseconds on the monotonic clock: a tool call's "us" (its "ms" is
+ * whole milliseconds, too coarse for the ones that take under one). */
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 #define SCHEMA_CLUSTER "{\"type\":\"object\",\"properties\":{\"cluster_id\":{\"type\":\"string\"," \
 	"\"description\":\"cluster id, e.g. c-8f3a21 (default: the task's cluster)\"}"
@@ -509,24 +521,34 @@ t_similar(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	}
 	acct = srw_json_str(json_array_get(me, 0), "account_name");
 	ver = srw_json_str(json_array_get(me, 0), "sr_version");
-	srw_buf_reset(&q);
-	srw_buf_adds(&q, "SELECT cluster_id, cluster_name, account_name, sr_version, tier"
-	    " FROM ops.dim_customer_profile WHERE cluster_id <> ");
-	quote(inv, &q, c);
-	srw_buf_adds(&q, " AND (1 = 0");
-	if (acct && *acct) {
-		srw_buf_adds(&q, " OR account_name = ");
-		quote(inv, &q, acct);
-	}
-	if (ver && *ver) {
-		srw_buf_adds(&q, " OR sr_version = ");
-		quote(inv, &q, ver);
-	}
-	srw_buf_adds(&q, ") ORDER BY cluster_id LIMIT 100");
-	if (!(list = rows(inv->db, q.s, err, errsz))) {
-		json_decref(me);
-		srw_buf_free(&q);
-		return NULL;
+	/* the account's clusters, then the version's: two index lookups
+	 * (an OR of the two merges and sorts every match) */
+	list = json_array();
+	for (i = 0; i < 2; i++) {
+		const char *col = i ? "sr_version" : "account_name", *val = i ? ver : acct;
+		json_t *part;
+
+		if (!val || !*val || json_array_size(list) >= 100)
+			continue;
+		srw_buf_reset(&q);
+		srw_buf_printf(&q, "SELECT cluster_id, cluster_name, account_name, sr_version, tier"
+		    " FROM ops.dim_customer_profile WHERE %s = ", col);
+		quote(inv, &q, val);
+		srw_buf_adds(&q, " AND cluster_id <> ");
+		quote(inv, &q, c);
+		if (i && acct && *acct) {
+			srw_buf_adds(&q, " AND account_name <> ");
+			quote(inv, &q, acct);
+		}
+		srw_buf_printf(&q, " ORDER BY cluster_id LIMIT %zu", 100 - json_array_size(list));
+		if (!(part = rows(inv->db, q.s, err, errsz))) {
+			json_decref(list);
+			json_decref(me);
+			srw_buf_free(&q);
+			return NULL;
+		}
+		json_array_extend(list, part);
+		json_decref(part);
 	}
 	risk = NULL;
 	if (json_array_size(list)) {
@@ -767,7 +789,7 @@ tool_run(struct inv *inv, const char *id, const char *name, const json_t *args,
 {
 	char err[1024] = "";
 	json_t *res = NULL, *call, *noargs = NULL;
-	int64_t t0 = srw_now_ms();
+	int64_t t0 = srw_now_ms(), u0 = mono_us();
 	size_t i;
 
 	if (!json_is_object(args))
@@ -783,9 +805,9 @@ tool_run(struct inv *inv, const char *id, const char *name, const json_t *args,
 	if (!res)
 		res = json_pack("{s:s}", "error", err);
 	*text = fit(res, inv->budget);
-	call = json_pack("{s:s,s:s,s:O,s:I,s:I,s:b}", "id", id, "name", name, "arguments", args,
-	    "ms", (json_int_t)(srw_now_ms() - t0), "bytes", (json_int_t)strlen(*text),
-	    "error", *is_error);
+	call = json_pack("{s:s,s:s,s:O,s:I,s:I,s:I,s:b}", "id", id, "name", name, "arguments", args,
+	    "ms", (json_int_t)(srw_now_ms() - t0), "us", (json_int_t)(mono_us() - u0),
+	    "bytes", (json_int_t)strlen(*text), "error", *is_error);
 	if (*is_error)
 		json_object_set_new(call, "reason", json_string(err));
 	json_array_append_new(inv->calls, call);
