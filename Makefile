@@ -82,7 +82,8 @@ units: $(UNITS)
 demo: deps all
 	@SRW_BIN=$(CURDIR)/$(BIN) scripts/demo
 
-bench: deps all
+bench: all
+	@scripts/install-deps --bench
 	@SRW_BIN=$(CURDIR)/$(BIN) bench/run
 
 # libFuzzer targets (fuzz/*.c, built with clang): FUZZ_SECONDS each.
