@@ -17,7 +17,8 @@
 static char **rule_paths;
 static size_t nrule_paths;
 static const char *adhoc_expr, *post_url, *record_path, *reject_path, *query;
-static bool explain, live, strict, use_db;
+static bool explain, live, strict, use_db, replay;
+static int64_t replay_from = -1, replay_to = -1;
 static int64_t dflt_interval = 60000, until_ms = -1, resend_ms = -1;
 
 static struct ev E;
@@ -30,6 +31,7 @@ usage(void)
 	    "                [--until TIME] [--resend DUR] [--post URL] [--record FILE]\n"
 	    "                [--explain] [--query EXPR] [--shard I/N [--shard-by LABEL]]\n"
 	    "                [--strict] [--reject FILE] [-v] [FILE ...]\n"
+	    "       evaluate --replay --from TIME --to TIME [-r FILE|DIR]... [-e EXPR] [...]\n"
 	    "       evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
 	    "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
 	    "       evaluate rule rm NAME\n"
@@ -325,6 +327,9 @@ main(int argc, char *argv[])
 		{ "progress", no_argument, NULL, 'p' },
 		{ "shard", required_argument, NULL, 'H' },
 		{ "shard-by", required_argument, NULL, 'B' },
+		{ "replay", no_argument, NULL, 'Y' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -371,10 +376,21 @@ main(int argc, char *argv[])
 				srw_die(SRW_EX_USAGE, "--shard wants I/N with 0 <= I < N, got '%s'", optarg);
 			break;
 		case 'B': shard_by = *optarg ? optarg : NULL; break;
+		case 'Y': replay = true; break;
+		case 'F':
+			if (srw_time_parse(optarg, &replay_from) != 0)
+				srw_die(SRW_EX_USAGE, "bad --from: %s", optarg);
+			break;
+		case 'T':
+			if (srw_time_parse(optarg, &replay_to) != 0)
+				srw_die(SRW_EX_USAGE, "bad --to: %s", optarg);
+			break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
 		default: usage();
 		}
 	}
+	if (replay && (replay_from < 0 || replay_to <= replay_from || live || optind < argc))
+		srw_die(SRW_EX_USAGE, "--replay wants --from TIME --to TIME (from < to), no --live, no input files");
 	if (!nrule_paths && !adhoc_expr && !use_db && !query)
 		srw_die(SRW_EX_USAGE, "no rules: give -r FILE|DIR, -e EXPR, --db or --query");
 	ev_init(&E);
@@ -407,7 +423,17 @@ main(int argc, char *argv[])
 		pthread_create(&th, NULL, ticker, NULL);
 		pthread_detach(th);
 	}
-	srw_ndjson_files(argc - optind, argv + optind, on_rec, NULL);
+	if (replay) {
+		srw_db *db = srw_db_open(3, err, sizeof err);
+
+		if (!db)
+			srw_die(SRW_EX_UNAVAILABLE, "%s", err);
+		if (ev_replay(&E, db, replay_from, replay_to, err, sizeof err) < 0)
+			srw_die(SRW_EX_UNAVAILABLE, "%s", err);
+		srw_db_close(db);
+	} else {
+		srw_ndjson_files(argc - optind, argv + optind, on_rec, NULL);
+	}
 	if (live)
 		pthread_mutex_lock(&E.mu);
 	ev_advance(&E, until_ms > E.watermark ? until_ms : E.watermark, true);
