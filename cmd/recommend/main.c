@@ -21,7 +21,8 @@ static const char synopsis[] =
     "recommend [--format ndjson|text|markdown|html] [--top N]\n"
     "                 [--noisy-count N] [--noisy-clusters N] [--flap N]\n"
     "                 [--strict] [--reject FILE] [--progress] [-v] [-] [DATE ...]\n"
-    "       recommend --types [--format ndjson|text]";
+    "       recommend --types [--format ndjson|text]\n"
+    "       recommend tune NAME [--rule FILE] [--days N | --from TIME --to TIME] [...]";
 
 static const srw_opt opts[] = {
 	{ "stdin", 'i', NULL, "read alert rows from stdin (the same as the operand -)" },
@@ -195,6 +196,8 @@ main(int argc, char *argv[])
 	int c, i, status = SRW_EX_OK;
 
 	srw_init("recommend", argc, argv);
+	if (argc > 1 && strcmp(argv[1], "tune") == 0)
+		return srw_finish(rc_tune(argc - 1, argv + 1));
 	srw_opt_begin(synopsis, opts);
 	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {

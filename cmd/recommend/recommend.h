@@ -98,3 +98,6 @@ void rc_write_html(const struct rc_state *st, FILE *fp);
 void rc_write_types(FILE *fp, bool text);
 /* "45s", "12m", "1h05m" */
 char *rc_fmt_dur(int64_t ms, char *buf, size_t n);
+
+/* tune.c: recommend tune NAME (backtest thresholds over stored history) */
+int rc_tune(int argc, char *argv[]);
