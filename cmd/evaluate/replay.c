@@ -14,10 +14,48 @@
 /* Rows per window stay small: the client buffers a window's result. */
 #define WINDOW_MS (15 * 60 * 1000)
 
-/* The metric names stored, quoted for an IN list: the windowed query then
- * ranges over (name, ts) for each instead of scanning the table. */
+static bool
+is_namechar(int c)
+{
+	return c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* Whether s mentions name as a whole token. */
+static bool
+mentions(const char *s, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = s; s && (p = strstr(p, name)); p += n)
+		if ((p == s || !is_namechar((unsigned char)p[-1])) && !is_namechar((unsigned char)p[n]))
+			return true;
+	return false;
+}
+
+/* Only the metrics some rule can read: a name that appears as a token in
+ * an expression (or is a numbat rule's service); every name when a rule
+ * matches on __name__ or an event rule matches fields. */
+static bool
+wanted(const struct ev *e, const char *name)
+{
+	for (size_t g = 0; g < e->rs.ngroups; g++)
+		for (size_t i = 0; i < e->rs.groups[g].nrules; i++) {
+			const srw_rule *r = &e->rs.groups[g].rules[i];
+
+			if (r->kind == SRW_RULE_MATCH || (r->expr && strstr(r->expr, "__name__")) ||
+			    mentions(r->expr, name) || (r->service && strcmp(r->service, name) == 0))
+				return true;
+		}
+	return false;
+}
+
+/* The metric names stored that the rules read, quoted for an IN list: the
+ * windowed query then ranges over (name, ts) for each instead of scanning
+ * the table. */
 static int
-names_in(srw_db *db, srw_buf *in, char *err, size_t errsz)
+names_in(const struct ev *e, srw_db *db, srw_buf *in, char *err, size_t errsz)
 {
 	srw_res *r = srw_db_query_retry(db, "SELECT DISTINCT name FROM metrics.metrics_table", 3);
 	char **row;
@@ -28,6 +66,8 @@ names_in(srw_db *db, srw_buf *in, char *err, size_t errsz)
 		return -1;
 	}
 	while ((row = srw_res_next(r, NULL))) {
+		if (!wanted(e, row[0]))
+			continue;
 		if (n++)
 			srw_buf_adds(in, ",");
 		srw_db_quote(db, in, row[0], strlen(row[0]));
@@ -46,9 +86,9 @@ ev_replay(struct ev *e, srw_db *db, int64_t from, int64_t to, char *err, size_t 
 	srw_buf_init(&in);
 	srw_buf_init(&q);
 	srw_buf_init(&rec);
-	if ((nnames = names_in(db, &in, err, errsz)) <= 0) {
+	if ((nnames = names_in(e, db, &in, err, errsz)) <= 0) {
 		if (nnames == 0)
-			srw_info("replay: no points stored");
+			srw_info("replay: no stored metric is read by the rules");
 		rc = nnames;
 		goto out;
 	}
