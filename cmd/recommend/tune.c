@@ -40,7 +40,15 @@ struct cand {
 struct iv { int c; char *cluster, *fp; int64_t start, end; };
 struct issue { char *id, *cluster; int64_t first, end; };
 
+/* Inside the daily report (soft) a failure skips the advice instead of
+ * ending the program. */
+#define FAIL(code, ...) do { \
+	if (T.soft) { srw_debug(__VA_ARGS__); return -1; } \
+	srw_die(code, __VA_ARGS__); \
+} while (0)
+
 static struct {
+	bool soft;
 	const char *name, *rule_path, *lhs, *op;
 	double thr;
 	int64_t for_ms, interval_ms, from, to;
@@ -97,7 +105,7 @@ beside_exe(const char *installed, const char *source)
 }
 
 /* The rule's expression as LHS OP NUMBER. */
-static void
+static int
 split_expr(const char *expr)
 {
 	regex_t re;
@@ -107,44 +115,55 @@ split_expr(const char *expr)
 	if (regcomp(&re, "^(.*[^<>=!])[[:space:]]*(>=|<=|>|<)[[:space:]]*(-?[0-9.]+([eE][-+]?[0-9]+)?)[[:space:]]*$",
 	    REG_EXTENDED) != 0)
 		srw_die(SRW_EX_SOFTWARE, "regcomp");
-	if (regexec(&re, expr, 4, m, 0) != 0 || m[1].rm_eo - m[1].rm_so >= (int)sizeof lhs)
-		srw_die(SRW_EX_DATAERR, "tune: the rule of %s is not EXPR > NUMBER (or <, >=, <=): %s",
+	if (regexec(&re, expr, 4, m, 0) != 0 || m[1].rm_eo - m[1].rm_so >= (int)sizeof lhs) {
+		regfree(&re);
+		FAIL(SRW_EX_DATAERR, "tune: the rule of %s is not EXPR > NUMBER (or <, >=, <=): %s",
 		    T.name, expr);
+	}
 	snprintf(lhs, sizeof lhs, "%.*s", (int)(m[1].rm_eo - m[1].rm_so), expr + m[1].rm_so);
 	snprintf(op, sizeof op, "%.*s", (int)(m[2].rm_eo - m[2].rm_so), expr + m[2].rm_so);
 	T.lhs = lhs;
 	T.op = op;
 	T.thr = strtod(expr + m[3].rm_so, NULL);
 	regfree(&re);
+	return 0;
 }
 
-static void
+static int
 find_rule(void)
 {
 	srw_ruleset rs = { 0 };
 	char err[512];
+	int rc = -2;
 	char *path = T.rule_path ? srw_xstrdup(T.rule_path) :
 	    beside_exe("../share/srwatch/rules/lark-alerts.rules.yml", "../../share/rules/lark-alerts.rules.yml");
 
 	if (!path)
-		srw_die(SRW_EX_USAGE, "tune: no --rule and the Lark alert table is not installed");
-	if (srw_rules_load_file(&rs, path, 60000, err, sizeof err) != 0)
-		srw_die(SRW_EX_DATAERR, "%s", err);
+		FAIL(SRW_EX_USAGE, "tune: no --rule and the Lark alert table is not installed");
+	if (srw_rules_load_file(&rs, path, 60000, err, sizeof err) != 0) {
+		free(path);
+		srw_ruleset_free(&rs);
+		FAIL(SRW_EX_DATAERR, "%s", err);
+	}
 	for (size_t g = 0; g < rs.ngroups; g++)
 		for (size_t i = 0; i < rs.groups[g].nrules; i++) {
 			srw_rule *r = &rs.groups[g].rules[i];
 
-			if (r->kind == SRW_RULE_ALERT && strcmp(r->name, T.name) == 0 && !T.lhs) {
-				split_expr(r->expr);
+			if (r->kind == SRW_RULE_ALERT && strcmp(r->name, T.name) == 0 && rc == -2) {
+				rc = split_expr(r->expr);
 				T.for_ms = r->for_ms;
 				T.interval_ms = rs.groups[g].interval_ms;
 			}
 		}
 	srw_ruleset_free(&rs);
-	if (!T.lhs)
-		srw_die(SRW_EX_USAGE, "tune: no alert rule named %s in %s%s", T.name, path,
-		    T.rule_path ? "" : " (give its rule with --rule FILE)");
+	if (rc == -2) {
+		if (!T.soft)
+			srw_die(SRW_EX_USAGE, "tune: no alert rule named %s in %s%s", T.name, path,
+			    T.rule_path ? "" : " (give its rule with --rule FILE)");
+		rc = -1;
+	}
 	free(path);
+	return rc;
 }
 
 static void
@@ -270,12 +289,12 @@ on_event(json_t *ev)
 }
 
 /* evaluate --replay over the candidates' rule file; its events into T.iv. */
-static void
+static int
 backtest(const char *rules)
 {
 	char from[20], to[20], *ev = beside_exe("evaluate", "evaluate");
 	char *argv[] = { ev ? ev : "evaluate", "--replay", "--from", srw_time_fmt_sql(T.from, from),
-	    "--to", srw_time_fmt_sql(T.to, to), "-r", (char *)rules, NULL };
+	    "--to", srw_time_fmt_sql(T.to, to), "--until", to, "-r", (char *)rules, NULL };
 	posix_spawn_file_actions_t fa;
 	int p[2], st;
 	pid_t pid;
@@ -283,17 +302,23 @@ backtest(const char *rules)
 	char *line = NULL;
 	size_t cap = 0;
 
-	if (pipe(p) != 0)
-		srw_die(SRW_EX_SOFTWARE, "pipe:");
+	if (pipe(p) != 0) {
+		free(ev);
+		FAIL(SRW_EX_SOFTWARE, "pipe:");
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_addclose(&fa, p[0]);
 	posix_spawn_file_actions_addclose(&fa, p[1]);
 	srw_debug("tune: %s --replay --from '%s' --to '%s' -r %s", argv[0], from, to, rules);
-	if ((errno = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) != 0)
-		srw_die(SRW_EX_UNAVAILABLE, "run %s:", argv[0]);
+	errno = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
+	if (errno != 0) {
+		close(p[0]);
+		free(ev);
+		FAIL(SRW_EX_UNAVAILABLE, "run evaluate:");
+	}
 	if (!(fp = fdopen(p[0], "r")))
 		srw_die(SRW_EX_SOFTWARE, "fdopen:");
 	while (getline(&line, &cap, fp) > 0) {
@@ -307,13 +332,14 @@ backtest(const char *rules)
 	fclose(fp);
 	free(ev);
 	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		srw_die(WIFEXITED(st) && WEXITSTATUS(st) == SRW_EX_UNAVAILABLE ? SRW_EX_UNAVAILABLE :
+		FAIL(WIFEXITED(st) && WEXITSTATUS(st) == SRW_EX_UNAVAILABLE ? SRW_EX_UNAVAILABLE :
 		    SRW_EX_SOFTWARE, "tune: evaluate --replay failed (status %d)",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return 0;
 }
 
 /* The issues of this alert people acted on, opened within the history. */
-static void
+static int
 acted_issues(void)
 {
 	char err[512], a[20], b[20];
@@ -323,7 +349,7 @@ acted_issues(void)
 	char **row;
 
 	if (!db)
-		srw_die(SRW_EX_UNAVAILABLE, "%s", err);
+		FAIL(SRW_EX_UNAVAILABLE, "%s", err);
 	srw_buf_init(&q);
 	srw_buf_adds(&q, "SELECT issue_id, cluster_id, first_seen, COALESCE(resolved_at, last_seen) "
 	    "FROM ops.issues WHERE CONCAT(',', alert_names, ',') LIKE CONCAT('%,', ");
@@ -332,8 +358,12 @@ acted_issues(void)
 	    "triage_status = 'Mitigating' OR disposition_status = 'JIRA Created' OR issue_id IN "
 	    "(SELECT issue_id FROM ops.issue_events WHERE to_status = 'Mitigating')) "
 	    "ORDER BY first_seen, issue_id", srw_time_fmt_sql(T.from, a), srw_time_fmt_sql(T.to, b));
-	if (!(r = srw_db_query_retry(db, q.s, 3)))
-		srw_die(SRW_EX_UNAVAILABLE, "ops.issues: %s", srw_db_error(db));
+	if (!(r = srw_db_query_retry(db, q.s, 3))) {
+		snprintf(err, sizeof err, "%s", srw_db_error(db));
+		srw_buf_free(&q);
+		srw_db_close(db);
+		FAIL(SRW_EX_UNAVAILABLE, "ops.issues: %s", err);
+	}
 	while ((row = srw_res_next(r, NULL))) {
 		struct issue is = { srw_xstrdup(row[0]), srw_xstrdup(row[1]), 0, 0 };
 
@@ -345,6 +375,7 @@ acted_issues(void)
 	srw_res_free(r);
 	srw_buf_free(&q);
 	srw_db_close(db);
+	return 0;
 }
 
 static int
@@ -514,9 +545,9 @@ report(int fmt)
 
 		if (fmt == 3)
 			srw_buf_adds(&b, "<!doctype html><meta charset=utf-8><title>tune</title><pre>\n");
-		srw_buf_printf(&b, "%s%s%s %s N, backtested over %.1f days, %zu acted-on issue%s\n\n",
-		    fmt == 2 ? "## " : "", T.name, ":", T.lhs, (T.to - T.from) / 86400000.0, T.nis,
-		    T.nis == 1 ? "" : "s");
+		srw_buf_printf(&b, "%s%s: %s %s N, for: D; backtested over %.1f days, %zu acted-on "
+		    "issue%s\n\n", fmt == 2 ? "## " : "", T.name, T.lhs, T.op,
+		    (T.to - T.from) / 86400000.0, T.nis, T.nis == 1 ? "" : "s");
 		srw_buf_printf(&b, "%s%9s%s%5s%s%8s%s%8s%s%6s%s%8s%s%7s%s%s%s", pre, "threshold", sep,
 		    "for", sep, "firings", sep, "hours", sep, "flaps", sep, "clusters", sep, "caught",
 		    sep, "", post);
@@ -540,13 +571,80 @@ report(int fmt)
 	srw_buf_free(&a);
 }
 
+static void
+tune_free(void)
+{
+	for (size_t i = 0; i < T.niv; i++) {
+		free(T.iv[i].cluster);
+		free(T.iv[i].fp);
+	}
+	free(T.iv);
+	for (size_t i = 0; i < T.nis; i++) {
+		free(T.is[i].id);
+		free(T.is[i].cluster);
+	}
+	free(T.is);
+	memset(&T, 0, sizeof T);
+}
+
+/* The candidates backtested and scored: 0, or -1 (soft mode only). */
+static int
+tune_run(const char *thr, const char *fors)
+{
+	char tmp[] = "/tmp/srw-tune.XXXXXX", path[64];
+	int rc;
+
+	if (find_rule() < 0)
+		return -1;
+	make_cands(thr, fors);
+	if (!mkdtemp(tmp))
+		FAIL(SRW_EX_TEMPFAIL, "mkdtemp:");
+	snprintf(path, sizeof path, "%s/candidates.yml", tmp);
+	write_rules(path);
+	srw_debug("tune: %d candidates of %s over %s ... %s", T.nc, T.name,
+	    srw_time_fmt_sql(T.from, (char[20]){ 0 }), srw_time_fmt_sql(T.to, (char[20]){ 0 }));
+	rc = backtest(path);
+	unlink(path);
+	rmdir(tmp);
+	if (rc < 0 || acted_issues() < 0)
+		return -1;
+	score();
+	return 0;
+}
+
+char *
+rc_tune_advice(const char *name, int64_t from, int64_t to)
+{
+	char *s = NULL;
+
+	memset(&T, 0, sizeof T);
+	T.soft = true;
+	T.name = name;
+	T.from = from;
+	T.to = to;
+	if (tune_run(NULL, NULL) == 0) {
+		bool history = T.nis > 0;
+
+		for (int c = 0; c < T.nc; c++)
+			history |= T.c[c].firings > 0;
+		if (history) {	/* no points and no issues: nothing to say */
+			srw_buf b;
+
+			srw_buf_init(&b);
+			advice(&b);
+			s = b.s;
+		}
+	}
+	tune_free();
+	return s;
+}
+
 int
 rc_tune(int argc, char *argv[])
 {
 	const char *thr = NULL, *fors = NULL;
 	int c, fmt = isatty(STDOUT_FILENO) ? 1 : 0;
 	long days = 7;
-	char tmp[] = "/tmp/srw-tune.XXXXXX", path[64];
 
 	T.from = T.to = -1;
 	srw_opt_begin(synopsis, opts);
@@ -582,29 +680,8 @@ rc_tune(int argc, char *argv[])
 		T.to = srw_now_ms() / 60000 * 60000;
 		T.from = T.to - days * 86400000LL;
 	}
-	find_rule();
-	make_cands(thr, fors);
-	if (!mkdtemp(tmp))
-		srw_die(SRW_EX_TEMPFAIL, "mkdtemp:");
-	snprintf(path, sizeof path, "%s/candidates.yml", tmp);
-	write_rules(path);
-	srw_info("tune: %d candidates of %s over %s ... %s", T.nc, T.name,
-	    srw_time_fmt_sql(T.from, (char[20]){ 0 }), srw_time_fmt_sql(T.to, (char[20]){ 0 }));
-	backtest(path);
-	unlink(path);
-	rmdir(tmp);
-	acted_issues();
-	score();
+	tune_run(thr, fors);
 	report(fmt);
-	for (size_t i = 0; i < T.niv; i++) {
-		free(T.iv[i].cluster);
-		free(T.iv[i].fp);
-	}
-	free(T.iv);
-	for (size_t i = 0; i < T.nis; i++) {
-		free(T.is[i].id);
-		free(T.is[i].cluster);
-	}
-	free(T.is);
+	tune_free();
 	return SRW_EX_OK;
 }
