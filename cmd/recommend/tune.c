@@ -121,6 +121,8 @@ split_expr(const char *expr)
 		    T.name, expr);
 	}
 	snprintf(lhs, sizeof lhs, "%.*s", (int)(m[1].rm_eo - m[1].rm_so), expr + m[1].rm_so);
+	for (size_t n = strlen(lhs); n > 0 && (lhs[n - 1] == ' ' || lhs[n - 1] == '\t');)
+		lhs[--n] = 0;
 	snprintf(op, sizeof op, "%.*s", (int)(m[2].rm_eo - m[2].rm_so), expr + m[2].rm_so);
 	T.lhs = lhs;
 	T.op = op;
