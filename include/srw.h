@@ -15,6 +15,7 @@
 #include "srw/ndjson.h"
 #include "srw/json.h"
 #include "srw/cfg.h"
+#include "srw/opt.h"
 #include "srw/time.h"
 #include "srw/sha256.h"
 #include "srw/http.h"

@@ -35,16 +35,31 @@ struct state {
 	const char *file;
 };
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: sr-insert -t DB.TABLE [--batch N] [--batch-bytes N] [--append]\n"
-	    "                 [--replace-key COL[,COL]] [--ignore-unknown] [--reject FILE]\n"
-	    "                 [--strict] [--dry-run] [--retry-for SECONDS] [--jobs N]\n"
-	    "                 [--stream-load] [--progress] [-v] [FILE ...]\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_BATCH_BYTES = SRW_OPT_LONG, OPT_RETRY_FOR, OPT_STREAM_LOAD };
+
+static const char synopsis[] =
+    "sr-insert -t DB.TABLE [--batch N] [--batch-bytes N] [--append]\n"
+    "                 [--replace-key COL[,COL]] [--ignore-unknown] [--reject FILE]\n"
+    "                 [--strict] [--dry-run] [--retry-for DURATION] [--jobs N]\n"
+    "                 [--stream-load] [--progress] [-v] [FILE ...]";
+
+static const srw_opt opts[] = {
+	{ "table", 't', "DB.TABLE", "the table (required)" },
+	{ "batch", 'b', "N", "rows per INSERT (default 1000)" },
+	{ "batch-bytes", OPT_BATCH_BYTES, "N", "bytes of values per INSERT (default 4 MiB)" },
+	{ "append", 'a', NULL, "plain INSERT, no upsert" },
+	{ "replace-key", 'k', "COL[,COL]", "delete the rows with these key values first" },
+	{ "ignore-unknown", 'i', NULL, "drop keys that are not columns of the table" },
+	{ "reject", 'r', "FILE", "append rejected lines to FILE" },
+	{ "strict", 's', NULL, "stop at the first rejected line (exit 65)" },
+	{ "dry-run", 'n', NULL, "print the SQL, change nothing" },
+	{ "retry-for", OPT_RETRY_FOR, "DURATION", "retry a batch this long (default 120s)" },
+	{ "jobs", 'j', "N", "parallel connections, 1 to 64 (default 1)" },
+	{ "stream-load", OPT_STREAM_LOAD, NULL, "load through StarRocks Stream Load" },
+	{ "progress", 'p', NULL, "show progress even when stderr is not a terminal" },
+	{ "verbose", 'v', NULL, "more diagnostics (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static void
 on_refused(const char *line, size_t len, const char *reason, void *ctx)
@@ -297,25 +312,6 @@ on_row(srw_val *row, const srw_line *ln, void *ctx)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "table", required_argument, NULL, 't' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "batch-bytes", required_argument, NULL, 'B' },
-		{ "append", no_argument, NULL, 'a' },
-		{ "replace-key", required_argument, NULL, 'k' },
-		{ "ignore-unknown", no_argument, NULL, 'i' },
-		{ "reject", required_argument, NULL, 'r' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "retry-for", required_argument, NULL, 'R' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "stream-load", no_argument, NULL, 'S' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct state st = { 0 };
 	srw_ins_opts io = { 0 };
 	srw_ndjson_opts no = { 0 };
@@ -325,34 +321,33 @@ main(int argc, char *argv[])
 	double secs;
 
 	srw_init("sr-insert", argc, argv);
-	while ((c = getopt_long(argc, argv, "t:b:ak:ir:snpvj:h", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 't': table = optarg; break;
-		case 'b': batch_rows = atol(optarg); break;
-		case 'B': batch_bytes = atol(optarg); break;
+		case 'b': batch_rows = srw_opt_num(optarg, 1, 100000000, "--batch"); break;
+		case OPT_BATCH_BYTES:
+			batch_bytes = srw_opt_num(optarg, 1024, 1L << 40, "--batch-bytes");
+			break;
 		case 'a': append = true; break;
 		case 'k': replace_key = optarg; break;
 		case 'i': ignore_unknown = true; break;
 		case 'r': reject_path = optarg; break;
 		case 's': strict = true; break;
 		case 'n': dry_run = true; break;
-		case 'R': retry_s = atol(optarg); break;
+		case OPT_RETRY_FOR:
+			retry_s = srw_opt_duration(optarg, 0, 86400000LL * 365, "--retry-for") / 1000;
+			break;
 		case 'p': srw_progress_force(true); break;
-		case 'j': njobs = atol(optarg); break;
-		case 'S': stream_load = true; break;
+		case 'j': njobs = srw_opt_num(optarg, 1, 64, "--jobs"); break;
+		case OPT_STREAM_LOAD: stream_load = true; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (!table)
-		usage();
-	if (batch_rows < 1 || batch_bytes < 1024 || retry_s < 0 || njobs < 1 || njobs > 64) {
-		srw_warn("--batch must be >= 1, --batch-bytes >= 1024, --retry-for >= 0, "
-		    "--jobs 1..64");
-		usage();
-	}
+		srw_opt_error("-t DB.TABLE is required");
 	if (!srw_ident_ok(table) || !strchr(table, '.'))
 		srw_die(SRW_EX_USAGE, "-t wants DB.TABLE, got '%s'", table);
 
