@@ -20,24 +20,23 @@ static const char *since_arg, *from_arg, *to_arg;
 static int64_t now_ms;
 static long nrows, nsecs, nskipped;
 
-static void
-usage(int code)
-{
-	FILE *fp = code ? stderr : stdout;
+enum { OPT_SINCE = SRW_OPT_LONG, OPT_FROM, OPT_TO, OPT_ALL, OPT_NOW, OPT_PROGRESS };
 
-	fprintf(fp, "usage: alert-sections [--since DUR | --from TIME [--to TIME] | --all]\n"
-	    "                      [--now TIME] [--dry-run] [--progress] [-v]\n");
-	if (!code)
-		fputs("  --since DUR    rows created in the last DUR (default 2h)\n"
-		    "  --from TIME    rows created at or after TIME (UTC)\n"
-		    "  --to TIME      and before TIME (default: no end)\n"
-		    "  --all          every row of alerts.lark_alerts (backfill)\n"
-		    "  --now TIME     the time --since counts back from\n"
-		    "  --dry-run      print the INSERT statements instead of running them\n"
-		    "  --progress     rows done on stderr\n"
-		    "  -v, --verbose  more diagnostics\n", fp);
-	exit(code);
-}
+static const char synopsis[] =
+    "alert-sections [--since DUR | --from TIME [--to TIME] | --all]\n"
+    "                      [--now TIME] [--dry-run] [--progress] [-v]";
+
+static const srw_opt opts[] = {
+	{ "since", OPT_SINCE, "DUR", "cards created in the last DUR (default 2h)" },
+	{ "from", OPT_FROM, "TIME", "cards created at or after TIME (UTC)" },
+	{ "to", OPT_TO, "TIME", "with --from: and before TIME" },
+	{ "all", OPT_ALL, NULL, "every card of alerts.lark_alerts (a backfill)" },
+	{ "now", OPT_NOW, "TIME", "the time --since counts back from" },
+	{ "dry-run", 'n', NULL, "print the INSERT statements instead of running them" },
+	{ "progress", OPT_PROGRESS, NULL, "cards and sections done, on stderr" },
+	{ "verbose", 'v', NULL, "more diagnostics" },
+	{ NULL, 0, NULL, NULL },
+};
 
 /* One section as a row of alerts.alert_sections. */
 static int
@@ -147,63 +146,54 @@ time_arg(const char *opt, const char *s, char out[20])
 	int64_t ms;
 
 	if (srw_time_parse(s, &ms) != 0)
-		srw_die(SRW_EX_USAGE, "%s: not a time: %s", opt, s);
+		srw_opt_error("%s: not a time: %s", opt, s);
 	srw_time_fmt_sql(ms, out);
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "from", required_argument, NULL, 'F' },
-		{ "to", required_argument, NULL, 'T' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char err[512], from[20], to[20];
 	srw_ins_opts o = { .mode = SRW_INS_UPSERT };
 	srw_table *t;
 	srw_ins *ins;
 	srw_db *db;
 	int ch, status;
+	int64_t since_ms = 2 * 3600000LL;
 
 	srw_init("alert-sections", argc, argv);
 	now_ms = srw_now_ms();
-	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((ch = srw_opt_next(argc, argv)) != -1) {
 		switch (ch) {
-		case 's': since_arg = optarg; break;
-		case 'F': from_arg = optarg; break;
-		case 'T': to_arg = optarg; break;
-		case 'a': all = true; break;
-		case 'N':
+		case OPT_SINCE:
+			since_arg = optarg;
+			since_ms = srw_opt_duration(optarg, 1, INT64_MAX, "--since");
+			break;
+		case OPT_FROM: from_arg = optarg; break;
+		case OPT_TO: to_arg = optarg; break;
+		case OPT_ALL: all = true; break;
+		case OPT_NOW:
 			if (srw_time_parse(optarg, &now_ms) != 0)
-				srw_die(SRW_EX_USAGE, "--now: not a time: %s", optarg);
+				srw_opt_error("--now: not a time: %s", optarg);
 			break;
 		case 'n': dry_run = true; break;
-		case 'p': srw_progress_force(true); break;
+		case OPT_PROGRESS: srw_progress_force(true); break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		case 'h': usage(SRW_EX_OK); break;
-		default: usage(SRW_EX_USAGE);
 		}
 	}
-	if (optind != argc || (all + !!since_arg + !!from_arg) > 1 || (to_arg && !from_arg))
-		usage(SRW_EX_USAGE);
+	if (optind != argc)
+		srw_opt_error("no operands: the cards are read from alerts.lark_alerts");
+	if ((all + !!since_arg + !!from_arg) > 1)
+		srw_opt_error("one of --since, --from and --all");
+	if (to_arg && !from_arg)
+		srw_opt_error("--to needs --from");
 	if (from_arg) {
 		time_arg("--from", from_arg, from);
 		if (to_arg)
 			time_arg("--to", to_arg, to);
 	} else if (!all) {
-		int64_t d = srw_parse_duration_ms(since_arg ? since_arg : "2h");
-
-		if (d <= 0)
-			srw_die(SRW_EX_USAGE, "--since: not a duration: %s", since_arg);
-		srw_time_fmt_sql(now_ms - d, from);
+		srw_time_fmt_sql(now_ms - since_ms, from);
 	}
 	if (!(db = srw_db_open(3, err, sizeof err)))
 		srw_die(SRW_EX_UNAVAILABLE, "%s", err);
