@@ -18,6 +18,7 @@
 #include "srw/time.h"
 #include "srw/sha256.h"
 #include "srw/http.h"
+#include "srw/httpmulti.h"
 #include "srw/sql.h"
 #include "srw/table.h"
 #include "srw/streamload.h"
