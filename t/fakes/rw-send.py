@@ -133,6 +133,8 @@ def main():
             print(r.status, r.read().decode().strip())
     except urllib.error.HTTPError as e:
         print(e.code, e.read().decode().strip())
+    except (urllib.error.URLError, ConnectionError) as e:
+        print("000", e)
 
 
 main()
