@@ -14,6 +14,7 @@
 #include "prompb.pb-c.h"
 
 #define STALE_NAN 0x7ff0000000000002ULL	/* Prometheus's staleness marker */
+#define MAX_TS (INT64_C(1) << 53)	/* ms: exact as a double, year 287396 */
 
 /* ---- the arena protobuf-c allocates from ---------------------------------- */
 
@@ -414,6 +415,11 @@ series(const Prometheus__TimeSeries *ts, srw_rw_types *types, srw_buf *out,
 		memcpy(&bits, &v, sizeof bits);
 		if (bits == STALE_NAN) {
 			st->stale++;
+			continue;
+		}
+		if (ts->samples[i]->timestamp > MAX_TS || ts->samples[i]->timestamp < -MAX_TS) {
+			st->out_of_bounds++;	/* a point's ts is read as a double */
+			note_bad(st, "timestamp out of bounds", ts);
 			continue;
 		}
 		srw_point_jw(out, name, lab, n, ts->samples[i]->timestamp, v, type,

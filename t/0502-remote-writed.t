@@ -69,7 +69,7 @@ cat >"$T/bad.json" <<'EOF'
  {"labels": [["__name__","m"],["a","1"],["a","2"]], "samples": [[1, 1773151200000]]},
  {"labels": [["__name__","m"],["a",{"hex":"c328"}]], "samples": [[1, 1773151200000]]},
  {"labels": [["__name__","m"],["a",{"hex":"610062"}]], "samples": [[1, 1773151200000]]},
- {"labels": [["__name__","ok_metric2"],["v","caf\u00e9 \u2603"]], "samples": [[2, 1773151200000]]}
+ {"labels": [["__name__","ok_metric2"],["v","caf\u00e9 \u2603"]], "samples": [[2, 1773151200000], [3, 1152921504606846976]]}
 ]}
 EOF
 python3 -c '
@@ -86,7 +86,8 @@ printf '%s\n' '{"name":"ok_metric","labels":{},"ts":1773151200000,"value":1,"typ
 check_same "only the valid series written (UTF-8 label value kept)" "$T/bad.want" "$T/bad.got"
 is "$(metric remote_writed_series_invalid_total)" 6 "invalid label name, metric name, no name, repeated label, bad UTF-8, NUL: counted"
 is "$(metric remote_writed_series_too_many_labels_total)" 1 "a huge label set: counted"
-ok "refused series logged with the first one" grep -q 'POST /api/v1/write 204 samples=2 series=2 invalid=6 too_many_labels=1 (first: invalid label: {__name__=m,bad-name=x})' "$T/a.err"
+is "$(metric remote_writed_samples_out_of_bounds_total)" 1 "a timestamp beyond 2^53 ms: dropped, counted"
+ok "refused series logged with the first one" grep -q 'POST /api/v1/write 204 samples=2 series=2 invalid=6 too_many_labels=1 out_of_bounds=1 (first: invalid label: {__name__=m,bad-name=x})' "$T/a.err"
 
 # whole requests that are wrong: 400, nothing written
 n0=$(wc -l <"$T/a.out")

@@ -211,6 +211,7 @@ on_body(struct req *r)
 	M.invalid += r->st.invalid;
 	M.too_many_labels += r->st.too_many_labels;
 	M.stale += r->st.stale;
+	M.out_of_bounds += r->st.out_of_bounds;
 	M.exemplars += r->st.exemplars;
 	M.histograms += r->st.histograms;
 	M.metadata += r->st.metadata;
@@ -281,15 +282,16 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r->code >= 100 && r->code < 600)
 		M.code[r->code]++;
 	trouble = (r->code >= 400 && r->code != 401 && r->code != 404 && r->code != 405) ||
-	    s->invalid || s->too_many_labels;
+	    s->invalid || s->too_many_labels || s->out_of_bounds;
 	if (!cf.quiet || trouble) {
 		srw_time_fmt_rfc3339(srw_now_ms(), ts);
 		n = snprintf(line, sizeof line, "%s: %s %s %s %d samples=%zu series=%zu%s%.0zu%s%.0zu"
-		    "%s%.0zu%s%s%s %.1fms%s\n",
+		    "%s%.0zu%s%.0zu%s%s%s %.1fms%s\n",
 		    srw_progname(), ts, r->method, r->path, r->code, s->samples, s->series,
 		    s->stale ? " stale=" : "", s->stale,
 		    s->invalid ? " invalid=" : "", s->invalid,
 		    s->too_many_labels ? " too_many_labels=" : "", s->too_many_labels,
+		    s->out_of_bounds ? " out_of_bounds=" : "", s->out_of_bounds,
 		    s->first_bad[0] ? " (first: " : "", s->first_bad, s->first_bad[0] ? ")" : "",
 		    (double)us / 1000.0,
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
@@ -375,6 +377,8 @@ metrics_text(srw_buf *b)
 	    "Series refused: more labels than a point holds (64).", M.too_many_labels);
 	counter(b, "remote_writed_samples_stale_total",
 	    "Staleness markers dropped.", M.stale);
+	counter(b, "remote_writed_samples_out_of_bounds_total",
+	    "Samples dropped: timestamp beyond 2^53 ms either side of 1970.", M.out_of_bounds);
 	counter(b, "remote_writed_exemplars_ignored_total", "Exemplars received, not kept.",
 	    M.exemplars);
 	counter(b, "remote_writed_histograms_ignored_total",

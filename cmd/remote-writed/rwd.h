@@ -17,7 +17,7 @@ extern struct config cf;
 /* Counters for /metrics.  Plain atomics: every thread adds. */
 struct metrics {
 	atomic_ulong code[600];
-	atomic_ulong bytes, samples, series, invalid, too_many_labels, stale;
+	atomic_ulong bytes, samples, series, invalid, too_many_labels, stale, out_of_bounds;
 	atomic_ulong exemplars, histograms, metadata;
 	atomic_ulong bad_snappy, bad_protobuf, busy;
 	atomic_long inflight;

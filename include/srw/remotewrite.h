@@ -18,6 +18,8 @@
  *  - more than SRW_POINT_MAXLABELS labels: too_many_labels;
  *  - a stale marker (Prometheus's special NaN) is dropped: stale; other
  *    NaN and ±Inf pass as "NaN", "+Inf", "-Inf";
+ *  - a sample whose timestamp is beyond ±2^53 ms (not exact in a point's
+ *    JSON number) is dropped: out_of_bounds;
  *  - exemplars and native histograms are not points: counted, not kept.
  * Labels with an empty value are absent, as in Prometheus.  The type comes
  * from metadata (this request's, or remembered from an earlier one in
@@ -26,7 +28,7 @@
  */
 typedef struct srw_rw_stats {
 	size_t series, samples;		/* series with a point out; points out */
-	size_t invalid, too_many_labels, stale;
+	size_t invalid, too_many_labels, stale, out_of_bounds;
 	size_t exemplars, histograms, metadata;
 	char first_bad[160];		/* the first skipped series, for the log */
 } srw_rw_stats;

@@ -11,7 +11,7 @@ SPEC: {"timeseries": [{"labels": [["__name__","up"],["job","x"]],
                        "exemplars": 1, "histograms": 1}],
        "metadata": [["COUNTER", "family"]]}
 Label names and values may be {"hex": "..."} for raw bytes.
-MODE: good (default), proto-garbage (snappy of bytes that are not a
+MODE: good (default), raw (the protobuf without snappy), proto-garbage (snappy of bytes that are not a
 WriteRequest), framed (snappy framing format), not-snappy, truncated (a good
 body cut in half), none (no Content-Encoding).  Prints the status and the
 response body on one line; --out writes the body sent instead of POSTing.
@@ -110,7 +110,9 @@ def main():
         i += 2
     mode = mode or "good"
     body = snappy_block(write_request(spec))
-    if mode == "proto-garbage":
+    if mode == "raw":  # the protobuf alone (fuzz seeds)
+        body = write_request(spec)
+    elif mode == "proto-garbage":
         body = snappy_block(b"\x0a\xff\xff\xff\xff\x0f" + b"garbage")
     elif mode == "framed":
         body = b"\xff\x06\x00\x00sNaPpY" + body
