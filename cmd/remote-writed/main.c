@@ -22,73 +22,51 @@ struct config cf = {
 	.drain_ms = 10000,
 };
 
-static void
-usage(FILE *fp, int code)
+enum { OPT_TOKEN = SRW_OPT_LONG, OPT_MAXBODY, OPT_MAXRAW, OPT_TIMEOUT, OPT_CONNS,
+	OPT_THREADS, OPT_WAIT, OPT_DRAIN };
+
+static const char synopsis[] =
+    "remote-writed [--listen [ADDR:]PORT] [--token-file FILE] [--max-body BYTES]\n"
+    "                     [--max-decoded BYTES] [--timeout SEC] [--max-connections N]\n"
+    "                     [--threads N] [--write-wait DUR] [--drain DUR] [-q] [-v]";
+
+static const srw_opt opts[] = {
+	{ "listen", 'l', "ADDR:PORT", "where to listen (default 127.0.0.1:9201; a bare PORT is loopback, :PORT every address)" },
+	{ "token-file", OPT_TOKEN, "FILE", "require \"Authorization: Bearer TOKEN\" (the file's first line)" },
+	{ "max-body", OPT_MAXBODY, "BYTES", "compressed request limit, k/M suffixes (default 16M)" },
+	{ "max-decoded", OPT_MAXRAW, "BYTES", "decompressed request limit (default 128M)" },
+	{ "timeout", OPT_TIMEOUT, "SEC", "idle connection timeout (default 30)" },
+	{ "max-connections", OPT_CONNS, "N", "open connections at most (default 512)" },
+	{ "threads", OPT_THREADS, "N", "request threads (default 2)" },
+	{ "write-wait", OPT_WAIT, "DUR", "wait for standard output this long, then 503 (default 5s)" },
+	{ "drain", OPT_DRAIN, "DUR", "on SIGTERM, time left to requests in flight (default 10s)" },
+	{ "quiet", 'q', NULL, "no log line per good request" },
+	{ "verbose", 'v', NULL, "more diagnostics" },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* BYTES: a number with an optional k or M suffix. */
+static size_t
+bytes_arg(const char *s, long long min, long long max, const char *what)
 {
-	fprintf(fp,
-	    "usage: remote-writed [--listen [ADDR:]PORT] [--token-file FILE] [--max-body BYTES]\n"
-	    "                     [--max-decoded BYTES] [--timeout SEC] [--max-connections N]\n"
-	    "                     [--threads N] [--write-wait DUR] [--drain DUR] [-q] [-v]\n");
-	if (fp == stdout)
-		fputs("  -l, --listen [ADDR:]PORT  where to listen (default 127.0.0.1:9201; a bare\n"
-		    "                            PORT is loopback, :PORT every address)\n"
-		    "      --token-file FILE     require \"Authorization: Bearer TOKEN\" (first line)\n"
-		    "      --max-body BYTES      compressed request limit, k/M suffixes (default 16M)\n"
-		    "      --max-decoded BYTES   decompressed request limit (default 128M)\n"
-		    "      --timeout SEC         idle connection timeout (default 30)\n"
-		    "      --max-connections N   (default 512)\n"
-		    "      --threads N           request threads (default 2)\n"
-		    "      --write-wait DUR      wait for standard output before 503 (default 5s)\n"
-		    "      --drain DUR           on SIGTERM, time for requests in flight (default 10s)\n"
-		    "  -q, --quiet               no log line per request\n"
-		    "  -v, --verbose             more diagnostics\n", fp);
-	exit(code);
-}
+	size_t n = strlen(s);
+	long long mul = 1;
+	char num[32];
 
-static long
-num_arg(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end != s && v >= 0 && v < (1L << 40) && (*end == 'k' || *end == 'K'))
-		v <<= 10, end++;
-	else if (end != s && v >= 0 && v < (1L << 40) && (*end == 'm' || *end == 'M'))
-		v <<= 20, end++;
-	if (end == s || *end || v < min || v > max)
-		srw_die(SRW_EX_USAGE, "%s: want a number from %ld to %ld, got '%s'", opt,
-		    min, max, s);
-	return v;
-}
-
-static long
-dur_arg(const char *opt, const char *s)
-{
-	int64_t ms = srw_parse_duration_ms(s);
-
-	if (ms < 0 || ms > 86400000)
-		srw_die(SRW_EX_USAGE, "%s: bad duration '%s' (say 2s, 500ms, 1m)", opt, s);
-	return (long)ms;
+	if (n && (s[n - 1] == 'k' || s[n - 1] == 'K'))
+		mul = 1024, n--;
+	else if (n && (s[n - 1] == 'm' || s[n - 1] == 'M'))
+		mul = 1 << 20, n--;
+	if (n == 0 || n >= sizeof num)
+		srw_opt_error("%s: '%s' is not a size", what, s);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	return (size_t)(srw_opt_num(num, (min + mul - 1) / mul, max / mul, what) * mul);
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "token-file", required_argument, NULL, 'T' },
-		{ "max-body", required_argument, NULL, 'M' },
-		{ "max-decoded", required_argument, NULL, 'D' },
-		{ "timeout", required_argument, NULL, 'O' },
-		{ "max-connections", required_argument, NULL, 'c' },
-		{ "threads", required_argument, NULL, 'n' },
-		{ "write-wait", required_argument, NULL, 'w' },
-		{ "drain", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *spec = NULL;
 	char where[300];
 	struct MHD_Daemon *d;
@@ -97,25 +75,26 @@ main(int argc, char *argv[])
 	bool listening = true;
 
 	srw_init("remote-writed", argc, argv);
-	while ((c = getopt_long(argc, argv, "l:qvh", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'l': spec = optarg; break;
-		case 'T': cf.bearer = srw_token_digest(optarg); break;
-		case 'M': cf.max_body = (size_t)num_arg("--max-body", optarg, 1024, 1L << 31); break;
-		case 'D': cf.max_raw = (size_t)num_arg("--max-decoded", optarg, 1024, 1L << 32); break;
-		case 'O': cf.timeout_s = (unsigned)num_arg("--timeout", optarg, 1, 3600); break;
-		case 'c': cf.max_conns = (unsigned)num_arg("--max-connections", optarg, 1, 100000); break;
-		case 'n': cf.threads = (unsigned)num_arg("--threads", optarg, 1, 256); break;
-		case 'w': cf.write_wait_ms = dur_arg("--write-wait", optarg); break;
-		case 'd': cf.drain_ms = dur_arg("--drain", optarg); break;
+		case OPT_TOKEN: cf.bearer = srw_token_digest(optarg); break;
+		case OPT_MAXBODY: cf.max_body = bytes_arg(optarg, 1024, 1LL << 31, "--max-body"); break;
+		case OPT_MAXRAW: cf.max_raw = bytes_arg(optarg, 1024, 1LL << 32, "--max-decoded"); break;
+		case OPT_TIMEOUT: cf.timeout_s = (unsigned)srw_opt_num(optarg, 1, 3600, "--timeout"); break;
+		case OPT_CONNS:
+			cf.max_conns = (unsigned)srw_opt_num(optarg, 1, 100000, "--max-connections");
+			break;
+		case OPT_THREADS: cf.threads = (unsigned)srw_opt_num(optarg, 1, 256, "--threads"); break;
+		case OPT_WAIT: cf.write_wait_ms = (long)srw_opt_duration(optarg, 0, 3600000, "--write-wait"); break;
+		case OPT_DRAIN: cf.drain_ms = (long)srw_opt_duration(optarg, 0, 3600000, "--drain"); break;
 		case 'q': cf.quiet = true; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		case 'h': usage(stdout, 0); break;
-		default: usage(stderr, SRW_EX_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage(stderr, SRW_EX_USAGE);
+		srw_opt_error("no operands expected, got '%s'", argv[optind]);
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error, said once */
 	if (spec || (fd = srw_listen_activated(&listening)) < 0)
 		fd = srw_listen(spec ? spec : "127.0.0.1:9201", where, sizeof where);
