@@ -2,6 +2,7 @@
  * :8040/metrics, a fleet in file_sd target files, files, stdin) in, metric
  * points (NDJSON) out. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -28,43 +29,45 @@ struct emit {
 	srw_point_label lab[2 * SRW_POINT_MAXLABELS + 1];
 };
 
-static void
-usage(FILE *fp, int code)
-{
-	fprintf(fp,
-	    "usage: scrape [-l NAME=VALUE]... [--targets FILE]... [-i INTERVAL [-n COUNT]]\n"
-	    "              [--time T] [--timeout DURATION] [--max-in-flight N]\n"
-	    "              [--max-bytes BYTES] [--shard I/N] [-v] [TARGET...]\n");
-	if (fp == stdout)
-		fputs("  TARGET              http(s)://URL, HOST:PORT (.../metrics), a file, or - for stdin\n"
-		    "  -l, --label K=V     add a label to every point (a target's own labels win)\n"
-		    "  -t, --targets FILE  Prometheus file_sd targets (JSON or YAML); repeatable;\n"
-		    "                      re-read when it changes\n"
-		    "  -i, --interval DUR  scrape every DUR, targets spread over it (default: once)\n"
-		    "  -n, --count N       stop after N intervals (default: for ever with -i)\n"
-		    "      --time T        timestamp of the first round (tests, replays): no waiting\n"
-		    "      --timeout DUR   per target (default 10s, at most the interval)\n"
-		    "      --max-in-flight N  targets scraped at once (default 256)\n"
-		    "      --max-bytes N   cap on one response, k/M suffixes (default 32M)\n"
-		    "      --shard I/N     scrape only the targets of shard I of N (hash of the URL)\n"
-		    "  -v, --verbose       more diagnostics\n", fp);
-	exit(code);
-}
+enum { OPT_TIME = SRW_OPT_LONG, OPT_TIMEOUT, OPT_INFLIGHT, OPT_MAXBYTES, OPT_SHARD };
 
-static long
-num_arg(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
+static const char synopsis[] =
+    "scrape [-l NAME=VALUE]... [-t FILE]... [-i INTERVAL [-n COUNT]] [--time T]\n"
+    "              [--timeout DURATION] [--max-in-flight N] [--max-bytes BYTES]\n"
+    "              [--shard I/N] [-v] [TARGET...]\n"
+    "  TARGET: http(s)://URL, HOST:PORT (.../metrics), a file, or - for stdin";
 
-	if (end != s && v >= 0 && v < (1L << 40) && (*end == 'k' || *end == 'K'))
-		v <<= 10, end++;
-	else if (end != s && v >= 0 && v < (1L << 40) && (*end == 'm' || *end == 'M'))
-		v <<= 20, end++;
-	if (end == s || *end || v < min || v > max)
-		srw_die(SRW_EX_USAGE, "%s: want a number from %ld to %ld, got '%s'", opt,
-		    min, max, s);
-	return v;
+static const srw_opt opts[] = {
+	{ "label", 'l', "NAME=VALUE", "add this label to every point (repeatable; a target's own labels win)" },
+	{ "targets", 't', "FILE", "Prometheus file_sd targets, JSON or YAML (repeatable; re-read on change)" },
+	{ "interval", 'i', "INTERVAL", "scrape again every INTERVAL, targets spread over it (default once)" },
+	{ "count", 'n', "COUNT", "with --interval: stop after COUNT intervals" },
+	{ "time", OPT_TIME, "T", "timestamp the first round T, no waiting (tests, backfills)" },
+	{ "timeout", OPT_TIMEOUT, "DURATION", "per target (default 10s, at most the interval)" },
+	{ "max-in-flight", OPT_INFLIGHT, "N", "targets scraped at once (default 256)" },
+	{ "max-bytes", OPT_MAXBYTES, "BYTES", "cap on one response, k/M suffixes (default 32M)" },
+	{ "shard", OPT_SHARD, "I/N", "only the targets of shard I of N (stable hash of the URL)" },
+	{ "verbose", 'v', NULL, "more diagnostics (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+/* BYTES: a number with an optional k or M suffix. */
+static size_t
+bytes_arg(const char *s)
+{
+	size_t n = strlen(s);
+	long long mul = 1;
+	char num[32];
+
+	if (n && (s[n - 1] == 'k' || s[n - 1] == 'K'))
+		mul = 1024, n--;
+	else if (n && (s[n - 1] == 'm' || s[n - 1] == 'M'))
+		mul = 1 << 20, n--;
+	if (n == 0 || n >= sizeof num)
+		srw_opt_error("--max-bytes: '%s' is not a size", s);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	return (size_t)(srw_opt_num(num, 1, (1LL << 34) / mul, "--max-bytes") * mul);
 }
 
 static void
@@ -366,20 +369,6 @@ run_spread(srw_hm *hm, long tmo)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "label", required_argument, NULL, 'l' },
-		{ "targets", required_argument, NULL, 't' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "time", required_argument, NULL, 'T' },
-		{ "timeout", required_argument, NULL, 'O' },
-		{ "max-in-flight", required_argument, NULL, 'F' },
-		{ "max-bytes", required_argument, NULL, 'M' },
-		{ "shard", required_argument, NULL, 'S' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	unsigned shard_i = 0, shard_n = 1;
 	struct target **v;
 	struct rlimit rl;
@@ -389,41 +378,35 @@ main(int argc, char *argv[])
 	bool has_stdin = false;
 
 	srw_init("scrape", argc, argv);
-	while ((c = getopt_long(argc, argv, "l:t:i:n:vh", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'l': add_label(optarg); break;
 		case 't': targets_add_file(optarg); nfiles++; break;
-		case 'i':
-			if ((interval_ms = srw_parse_duration_ms(optarg)) <= 0)
-				srw_die(SRW_EX_USAGE, "bad --interval '%s'", optarg);
-			break;
-		case 'n':
-			if ((count = atol(optarg)) < 1)
-				srw_die(SRW_EX_USAGE, "--count wants a number >= 1");
-			break;
-		case 'T':
+		case 'i': interval_ms = srw_opt_duration(optarg, 1, INT64_MAX / 4, "--interval"); break;
+		case 'n': count = (long)srw_opt_num(optarg, 1, LONG_MAX, "--count"); break;
+		case OPT_TIME:
 			if (srw_time_parse(optarg, &fixed_ts) != 0)
-				srw_die(SRW_EX_USAGE, "bad --time '%s'", optarg);
+				srw_opt_error("--time: not a time: '%s'", optarg);
 			break;
-		case 'O':
-			if ((timeout_ms = srw_parse_duration_ms(optarg)) <= 0)
-				srw_die(SRW_EX_USAGE, "bad --timeout '%s'", optarg);
+		case OPT_TIMEOUT:
+			timeout_ms = srw_opt_duration(optarg, 1, 86400000, "--timeout");
 			break;
-		case 'F': max_inflight = (unsigned)num_arg("--max-in-flight", optarg, 1, 65536); break;
-		case 'M': max_bytes = (size_t)num_arg("--max-bytes", optarg, 1024, 1L << 34); break;
-		case 'S':
+		case OPT_INFLIGHT:
+			max_inflight = (unsigned)srw_opt_num(optarg, 1, 65536, "--max-in-flight");
+			break;
+		case OPT_MAXBYTES: max_bytes = bytes_arg(optarg); break;
+		case OPT_SHARD:
 			if (srw_shard_parse(optarg, &shard_i, &shard_n) != 0)
-				srw_die(SRW_EX_USAGE, "--shard wants I/N with 0 <= I < N, got '%s'", optarg);
+				srw_opt_error("--shard wants I/N with 0 <= I < N, got '%s'", optarg);
 			break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		case 'h': usage(stdout, 0); break;
-		default: usage(stderr, SRW_EX_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1 && nfiles == 0)
-		usage(stderr, SRW_EX_USAGE);
+		srw_opt_error("no TARGET and no --targets");
 	targets_init(extra, nextra, shard_i, shard_n);
 	for (i = 0; i < (size_t)argc; i++) {
 		targets_add_arg(argv[i]);
@@ -436,7 +419,7 @@ main(int argc, char *argv[])
 	if (timeout_ms < 0)
 		timeout_ms = interval_ms && interval_ms < 10000 ? interval_ms : 10000;
 	if (interval_ms && timeout_ms > interval_ms)
-		srw_die(SRW_EX_USAGE, "--timeout is longer than --interval");
+		srw_opt_error("--timeout is longer than --interval");
 	snprintf(timeout_hdr, sizeof timeout_hdr, "X-Prometheus-Scrape-Timeout-Seconds: %g",
 	    (double)timeout_ms / 1000.0);
 	/* a socket per target in flight, and curl's own */

@@ -152,7 +152,10 @@ target_new(const char *addr, json_t *labels, char *err, size_t errsz)
 		t->url = srw_xstrdup(addr);
 		srw_buf_free(&u);
 	} else if (stat(addr, &sb) == 0 || !strchr(addr, ':')) {
-		srw_buf_free(&u);	/* a file (a missing one is reported when read) */
+		/* a file; a missing one is a usage error, as in every tool */
+		if (stat(addr, &sb) != 0)
+			srw_die(SRW_EX_USAGE, "%s:", addr);
+		srw_buf_free(&u);
 	} else {
 		srw_buf_printf(&u, "http://%s%s", addr, strchr(addr, '/') ? "" : "/metrics");
 		t->url = u.s;
