@@ -14,6 +14,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static srw_rw_types *types;
+static srw_rw_dec *dec;
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -26,8 +27,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	if (!types)
-		types = srw_rw_types_new(1000);	/* learnt types carry across inputs */
+	if (!types) {	/* learnt types carry across inputs, as in the daemon */
+		types = srw_rw_types_new(1000);
+		dec = srw_rw_dec_new(types, 1u << 20);
+	}
 	srw_buf_init(&out);
 	srw_buf_init(&body);
 	if (data[0] & 1) {
@@ -40,8 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		srw_buf_add(&body, data + 1, size - 1);	/* an exact-size copy */
 	}
-	if (srw_rw_decode(body.s ? body.s : "", body.len, 1u << 20, types, &out, &st,
-	    err, sizeof err) == 0) {
+	if (srw_rw_decode(dec, body.s ? body.s : "", body.len, &out, &st, err, sizeof err) == 0) {
 		srw_point_init(&pt);
 		for (off = 0; off < out.len;) {
 			char *nl = memchr(out.s + off, '\n', out.len - off);

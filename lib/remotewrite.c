@@ -23,7 +23,14 @@ struct arena {
 	size_t want;		/* bytes the last request needed in all */
 	struct big { struct big *next; } *bigs;	/* overflow blocks */
 };
-static __thread struct arena arena;
+
+/* What a decoder keeps between requests (one per thread at a time). */
+struct srw_rw_dec {
+	struct arena arena;
+	srw_buf raw, pre, post;
+	srw_rw_types *types;
+	size_t max_raw;
+};
 
 static void *
 a_alloc(void *d, size_t n)
@@ -172,39 +179,61 @@ types_put(srw_rw_types *t, const char *k, size_t n, int type, bool guess)
 
 /* ---- checks ---------------------------------------------------------------- */
 
+/* Character classes of Prometheus names: label [a-zA-Z_][a-zA-Z0-9_]*,
+ * metric [a-zA-Z_:][a-zA-Z0-9_:]*. */
+enum { C_LABEL = 1, C_LABEL1 = 2, C_METRIC = 4, C_METRIC1 = 8 };
+static unsigned char cclass[256];
+static pthread_once_t cclass_once = PTHREAD_ONCE_INIT;
+
+static void
+cclass_init(void)
+{
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+		bool digit = c >= '0' && c <= '9';
+
+		cclass[c] = (unsigned char)((alpha || digit ? C_LABEL | C_METRIC : 0) |
+		    (alpha ? C_LABEL1 | C_METRIC1 : 0) | (c == ':' ? C_METRIC | C_METRIC1 : 0));
+	}
+}
+
 static bool
 name_ok(const uint8_t *s, size_t n, bool metric)
 {
+	unsigned char all = C_LABEL | C_METRIC;
 	size_t i;
 
-	if (n == 0)
+	if (n == 0 || !(cclass[s[0]] & (metric ? C_METRIC1 : C_LABEL1)))
 		return false;
-	for (i = 0; i < n; i++) {
-		uint8_t c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-		    (metric && c == ':') || (i > 0 && c >= '0' && c <= '9')))
-			return false;
-	}
-	return true;
+	for (i = 1; i < n; i++)
+		all &= cclass[s[i]];
+	return (all & (metric ? C_METRIC : C_LABEL)) != 0;
 }
 
 /* UTF-8 as Go's utf8.Valid: no overlongs, no surrogates, at most U+10FFFF;
- * and no NUL (a point's strings are C strings). */
+ * and no NUL (a point's strings are C strings).  *esc: JSON needs escapes. */
 static bool
-utf8_ok(const uint8_t *s, size_t n)
+utf8_ok(const uint8_t *s, size_t n, bool *esc)
 {
 	size_t i = 0;
 
 	while (i < n) {
 		uint8_t c = s[i];
 
-		if (c >= 0x01 && c < 0x80) {
+		if (c >= 0x20 && c < 0x80) {
+			*esc |= c == '"' || c == '\\';
 			i++;
 			continue;
 		}
 		if (c == 0)
 			return false;
+		if (c < 0x20) {
+			*esc = true;
+			i++;
+			continue;
+		}
 		if (c >= 0xc2 && c <= 0xdf) {
 			if (i + 1 >= n || (s[i + 1] & 0xc0) != 0x80)
 				return false;
@@ -242,9 +271,9 @@ enum { MT_UNKNOWN, MT_COUNTER, MT_GAUGE, MT_HISTOGRAM, MT_GAUGEHISTOGRAM, MT_SUM
 
 /* The point type of a series named name (see the header). */
 static enum srw_ptype
-type_of(srw_rw_types *types, const char *name, bool has_le)
+type_of(srw_rw_types *types, const char *name, size_t n, bool has_le)
 {
-	size_t n = strlen(name), base;
+	size_t base;
 	int t = types_get(types, name, n);
 
 	if (t)
@@ -331,26 +360,107 @@ note_bad(srw_rw_stats *st, const char *why, const Prometheus__TimeSeries *ts)
 	*p = '\0';
 }
 
-/* Interns a label string, NUL-terminated, in the scratch buffer. */
-static const char *
-cstr(srw_buf *scratch, const ProtobufCBinaryData *d)
+/* A value as a JSON number: integers and short decimals (most of what
+ * exporters send) without printf: m / 10^k == v for an integer m below 2^53
+ * means the decimal m·10^-k reads back as exactly v (both are the
+ * correctly rounded m/10^k).  Anything else as srw_buf_add_jnum does. */
+static void
+put_value(srw_buf *b, double v)
 {
-	size_t at = scratch->len;
+	static const double p10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+	char tmp[32], *p = tmp + sizeof tmp;
+	int64_t m;
+	uint64_t u;
+	int k, i;
 
-	srw_buf_add(scratch, d->data, d->len);
-	srw_buf_addc(scratch, '\0');
-	return (const char *)(uintptr_t)at;	/* an offset: the buffer may move */
+	if (isnan(v)) {
+		srw_buf_add(b, "\"NaN\"", 5);
+		return;
+	}
+	if (isinf(v)) {
+		srw_buf_add(b, v > 0 ? "\"+Inf\"" : "\"-Inf\"", 6);
+		return;
+	}
+	for (k = 0; k < 10; k++) {
+		double x = v * p10[k];
+
+		if (!(fabs(x) < 9007199254740992.0))
+			break;
+		m = (int64_t)x;
+		if ((double)m != x || (double)m / p10[k] != v)
+			continue;
+		u = m < 0 ? -(uint64_t)m : (uint64_t)m;
+		for (i = 0; u || i <= k; i++) {
+			if (i == k && k)
+				*--p = '.';
+			*--p = (char)('0' + u % 10);
+			u /= 10;
+		}
+		if (m < 0)
+			*--p = '-';
+		if (k) {	/* 2.50 -> 2.5 */
+			char *e = tmp + sizeof tmp;
+
+			while (e[-1] == '0')
+				e--;
+			if (e[-1] == '.')
+				e--;
+			srw_buf_add(b, p, (size_t)(e - p));
+			return;
+		}
+		srw_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+		return;
+	}
+	srw_buf_add_jnum(b, v);
+}
+
+/* A label as the request has it: bytes, not NUL-terminated. */
+struct lab {
+	const uint8_t *k, *v;
+	size_t kn, vn;
+	bool esc;	/* the value needs JSON escapes */
+};
+
+static int
+lab_cmp(const void *a, const void *b)
+{
+	const struct lab *x = a, *y = b;
+	int c = memcmp(x->k, y->k, x->kn < y->kn ? x->kn : y->kn);
+
+	return c ? c : (x->kn > y->kn) - (x->kn < y->kn);
 }
 
 static void
-series(const Prometheus__TimeSeries *ts, srw_rw_types *types, srw_buf *out,
-    srw_buf *scratch, srw_rw_stats *st)
+put_str(srw_buf *b, const uint8_t *s, size_t n, bool esc)
 {
-	srw_point_label lab[SRW_POINT_MAXLABELS];
-	const char *name = NULL, *le = NULL;
-	size_t i, j, n = 0;
+	if (esc) {
+		srw_buf_add_jstr(b, (const char *)s, n);
+		return;
+	}
+	srw_buf_grow(b, n + 2);
+	b->s[b->len++] = '"';
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len++] = '"';
+	b->s[b->len] = '\0';
+}
+
+/*
+ * One series: checked as Prometheus checks it, then its samples as point
+ * lines.  The part of a line before the timestamp and the part after the
+ * value are built once per series (srw_point_jw's format exactly).  Names
+ * are [a-zA-Z0-9_:] by then: only values may need escapes.
+ */
+static void
+series(srw_rw_dec *d, const Prometheus__TimeSeries *ts, srw_buf *out, srw_rw_stats *st)
+{
+	struct lab lab[SRW_POINT_MAXLABELS];
+	const ProtobufCBinaryData *name = NULL;
+	const struct lab *le = NULL;
+	srw_buf *pre = &d->pre, *post = &d->post;
+	size_t i, n = 0;
 	enum srw_ptype type;
-	bool any = false, have_name = false;
+	bool any = false, sorted = true;
 
 	st->exemplars += ts->n_exemplars;
 	st->histograms += ts->n_histograms;
@@ -361,55 +471,81 @@ series(const Prometheus__TimeSeries *ts, srw_rw_types *types, srw_buf *out,
 		note_bad(st, "too many labels", ts);
 		return;
 	}
-	srw_buf_reset(scratch);
 	for (i = 0; i < ts->n_labels; i++) {
 		const ProtobufCBinaryData *k = &ts->labels[i]->name, *v = &ts->labels[i]->value;
-		bool metric = k->len == 8 && memcmp(k->data, "__name__", 8) == 0;
+		bool metric = k->len == 8 && memcmp(k->data, "__name__", 8) == 0, esc = false;
 
-		for (j = 0; j < i; j++)
-			if (ts->labels[j]->name.len == k->len &&
-			    memcmp(ts->labels[j]->name.data, k->data, k->len) == 0) {
-				st->invalid++;
-				note_bad(st, "repeated label name", ts);
-				return;
-			}
-		if (!name_ok(k->data, k->len, false) || !utf8_ok(v->data, v->len) ||
+		if (!name_ok(k->data, k->len, false) || !utf8_ok(v->data, v->len, &esc) ||
 		    (metric && !name_ok(v->data, v->len, true))) {
 			st->invalid++;
 			note_bad(st, metric ? "invalid metric name" : "invalid label", ts);
 			return;
 		}
 		if (metric) {
-			name = cstr(scratch, v);
-			have_name = true;
+			if (name) {
+				st->invalid++;
+				note_bad(st, "repeated label name", ts);
+				return;
+			}
+			name = v;
+			continue;
 		}
-		else if (v->len == 0)
+		if (v->len == 0)
 			continue;	/* an empty label is no label */
-		else if (n == SRW_POINT_MAXLABELS) {
+		if (n == SRW_POINT_MAXLABELS) {
 			st->too_many_labels++;
 			note_bad(st, "too many labels", ts);
 			return;
-		} else {
-			lab[n].k = cstr(scratch, k);
-			lab[n++].v = cstr(scratch, v);
 		}
+		lab[n] = (struct lab){ k->data, v->data, k->len, v->len, esc };
+		if (n && lab_cmp(&lab[n - 1], &lab[n]) >= 0)
+			sorted = false;	/* Prometheus sends them sorted */
+		n++;
 	}
-	if (!have_name) {
+	if (!name) {
 		st->invalid++;
 		note_bad(st, "no metric name", ts);
 		return;
 	}
-	name = scratch->s + (uintptr_t)name;
-	for (i = 0; i < n; i++) {
-		lab[i].k = scratch->s + (uintptr_t)lab[i].k;
-		lab[i].v = scratch->s + (uintptr_t)lab[i].v;
-		if (strcmp(lab[i].k, "le") == 0)
-			le = lab[i].v;
+	if (!sorted) {
+		qsort(lab, n, sizeof *lab, lab_cmp);
+		for (i = 1; i < n; i++)
+			if (lab_cmp(&lab[i - 1], &lab[i]) == 0) {
+				st->invalid++;
+				note_bad(st, "repeated label name", ts);
+				return;
+			}
 	}
-	srw_point_sort_labels(lab, n);
-	type = type_of(types, name, le != NULL);
+	for (i = 0; i < n; i++)
+		if (lab[i].kn == 2 && lab[i].k[0] == 'l' && lab[i].k[1] == 'e')
+			le = &lab[i];
+	type = type_of(d->types, (const char *)name->data, name->len, le != NULL);
+
+	srw_buf_reset(pre);
+	srw_buf_add(pre, "{\"name\":", 8);
+	put_str(pre, name->data, name->len, false);
+	srw_buf_add(pre, ",\"labels\":{", 11);
+	for (i = 0; i < n; i++) {
+		if (i)
+			srw_buf_addc(pre, ',');
+		put_str(pre, lab[i].k, lab[i].kn, false);
+		srw_buf_addc(pre, ':');
+		put_str(pre, lab[i].v, lab[i].vn, lab[i].esc);
+	}
+	srw_buf_add(pre, "},\"ts\":", 7);
+	srw_buf_reset(post);
+	srw_buf_add(post, ",\"type\":\"", 9);
+	srw_buf_adds(post, srw_point_type_name(type));
+	srw_buf_addc(post, '"');
+	if (type == SRW_PT_HISTOGRAM) {
+		srw_buf_add(post, ",\"le\":", 6);
+		put_str(post, le->v, le->vn, le->esc);
+	}
+	srw_buf_add(post, "}\n", 2);
+
 	for (i = 0; i < ts->n_samples; i++) {
 		double v = ts->samples[i]->value;
+		int64_t t = ts->samples[i]->timestamp;
 		uint64_t bits;
 
 		memcpy(&bits, &v, sizeof bits);
@@ -417,13 +553,18 @@ series(const Prometheus__TimeSeries *ts, srw_rw_types *types, srw_buf *out,
 			st->stale++;
 			continue;
 		}
-		if (ts->samples[i]->timestamp > MAX_TS || ts->samples[i]->timestamp < -MAX_TS) {
+		if (t > MAX_TS || t < -MAX_TS) {
 			st->out_of_bounds++;	/* a point's ts is read as a double */
 			note_bad(st, "timestamp out of bounds", ts);
 			continue;
 		}
-		srw_point_jw(out, name, lab, n, ts->samples[i]->timestamp, v, type,
-		    type == SRW_PT_HISTOGRAM ? le : NULL);
+		srw_buf_grow(out, pre->len + post->len + 48);
+		memcpy(out->s + out->len, pre->s, pre->len);
+		out->len += pre->len;
+		srw_buf_add_jint(out, t);
+		srw_buf_add(out, ",\"value\":", 9);
+		put_value(out, v);
+		srw_buf_add(out, post->s, post->len);
 		st->samples++;
 		any = true;
 	}
@@ -466,44 +607,71 @@ learn(const Prometheus__WriteRequest *wr, srw_rw_types *types, srw_rw_stats *st)
 	}
 }
 
-int
-srw_rw_decode(const void *body, size_t len, size_t max_raw, srw_rw_types *types,
-    srw_buf *out, srw_rw_stats *st, char *err, size_t errsz)
+srw_rw_dec *
+srw_rw_dec_new(srw_rw_types *types, size_t max_raw)
 {
-	static __thread srw_buf raw, scratch;
-	ProtobufCAllocator alloc = { a_alloc, a_free, &arena };
+	srw_rw_dec *d = srw_xcalloc(1, sizeof *d);
+
+	d->types = types;
+	d->max_raw = max_raw;
+	srw_buf_init(&d->raw);
+	srw_buf_init(&d->pre);
+	srw_buf_init(&d->post);
+	return d;
+}
+
+void
+srw_rw_dec_free(srw_rw_dec *d)
+{
+	if (!d)
+		return;
+	free(d->arena.base);
+	for (struct big *b = d->arena.bigs, *n; b; b = n) {
+		n = b->next;
+		free(b);
+	}
+	srw_buf_free(&d->raw);
+	srw_buf_free(&d->pre);
+	srw_buf_free(&d->post);
+	free(d);
+}
+
+int
+srw_rw_decode(srw_rw_dec *d, const void *body, size_t len, srw_buf *out, srw_rw_stats *st,
+    char *err, size_t errsz)
+{
+	ProtobufCAllocator alloc = { a_alloc, a_free, &d->arena };
 	Prometheus__WriteRequest *wr;
 	size_t i;
 	int rc;
 
+	pthread_once(&cclass_once, cclass_init);
 	memset(st, 0, sizeof *st);
-	if ((rc = srw_rw_unsnappy(body, len, max_raw, &raw, err, errsz)) != 0)
+	if ((rc = srw_rw_unsnappy(body, len, d->max_raw, &d->raw, err, errsz)) != 0)
 		return rc;
-	a_reset(&arena);
-	wr = prometheus__write_request__unpack(&alloc, raw.len, (const uint8_t *)raw.s);
+	a_reset(&d->arena);
+	wr = prometheus__write_request__unpack(&alloc, d->raw.len, (const uint8_t *)d->raw.s);
 	if (!wr) {
 		snprintf(err, errsz, "malformed protobuf WriteRequest");
 		return -1;
 	}
-	learn(wr, types, st);
+	learn(wr, d->types, st);
 	for (i = 0; i < wr->n_timeseries; i++)
-		series(wr->timeseries[i], types, out, &scratch, st);
-	if (raw.cap > (8u << 20))	/* keep a big request's memory no longer */
-		srw_buf_free(&raw);
-	if (scratch.cap > (1u << 20))
-		srw_buf_free(&scratch);
+		series(d, wr->timeseries[i], out, st);
+	if (d->raw.cap > (8u << 20))	/* keep a big request's memory no longer */
+		srw_buf_free(&d->raw);
 	return 0;
 }
 
 long
-srw_rw_count_samples(const void *raw, size_t len)
+srw_rw_count_samples(srw_rw_dec *d, const void *raw, size_t len)
 {
-	ProtobufCAllocator alloc = { a_alloc, a_free, &arena };
+	ProtobufCAllocator alloc = { a_alloc, a_free, &d->arena };
 	Prometheus__WriteRequest *wr;
 	long n = 0;
 	size_t i;
 
-	a_reset(&arena);
+	a_reset(&d->arena);
 	if (!(wr = prometheus__write_request__unpack(&alloc, len, raw)))
 		return -1;
 	for (i = 0; i < wr->n_timeseries; i++)

@@ -31,6 +31,43 @@ struct req {
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 static srw_rw_types *types;
 
+/* Decoders keep their buffers between requests; one per request thread
+ * at most, taken and given back here. */
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static srw_rw_dec *pool[256];
+static size_t npool;
+
+static srw_rw_dec *
+dec_get(void)
+{
+	srw_rw_dec *d = NULL;
+
+	pthread_mutex_lock(&pool_mu);
+	if (npool)
+		d = pool[--npool];
+	pthread_mutex_unlock(&pool_mu);
+	return d ? d : srw_rw_dec_new(types, cf.max_raw);
+}
+
+static void
+dec_put(srw_rw_dec *d)
+{
+	pthread_mutex_lock(&pool_mu);
+	if (npool < sizeof pool / sizeof *pool)
+		pool[npool++] = d, d = NULL;
+	pthread_mutex_unlock(&pool_mu);
+	srw_rw_dec_free(d);
+}
+
+void
+http_free(void)
+{
+	while (npool)
+		srw_rw_dec_free(pool[--npool]);
+	srw_rw_types_free(types);
+	types = NULL;
+}
+
 static int64_t
 mono_us(void)
 {
@@ -186,6 +223,7 @@ static enum MHD_Result
 on_body(struct req *r)
 {
 	char err[200], msg[80];
+	srw_rw_dec *dec;
 	srw_buf out;
 	int rc;
 
@@ -195,8 +233,10 @@ on_body(struct req *r)
 	}
 	M.bytes += r->body.len;
 	srw_buf_init(&out);
-	rc = srw_rw_decode(r->body.len ? r->body.s : "", r->body.len, cf.max_raw, types,
-	    &out, &r->st, err, sizeof err);
+	dec = dec_get();
+	rc = srw_rw_decode(dec, r->body.len ? r->body.s : "", r->body.len, &out, &r->st,
+	    err, sizeof err);
+	dec_put(dec);
 	srw_buf_free(&r->body);
 	if (rc != 0) {
 		srw_buf_free(&out);

@@ -135,6 +135,7 @@ main(int argc, char *argv[])
 		_exit(SRW_EX_TEMPFAIL);	/* unanswered: the sender retries them */
 	}
 	MHD_stop_daemon(d);
+	http_free();
 	srw_warn("stopped");
 	free(cf.bearer);
 	return srw_finish(status);

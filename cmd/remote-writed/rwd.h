@@ -27,4 +27,5 @@ extern struct metrics M;
 
 struct MHD_Daemon;
 struct MHD_Daemon *http_start(int listen_fd);
+void http_free(void);	/* after MHD_stop_daemon */
 void metrics_text(srw_buf *b);

@@ -15,7 +15,7 @@ static int64_t fixed_ts = -1, interval_ms, timeout_ms = -1;
 static long count = -1;
 static unsigned max_inflight = 256;
 static size_t max_bytes = 32u << 20;
-static long failed, bad_total;
+static long failed, bad_total, samples_total;
 static srw_buf out;
 static char timeout_hdr[64];
 static const char *hdrs[] = {
@@ -172,6 +172,7 @@ on_sample(const srw_prom_sample *s, void *ctx)
 	    s->value, type, le);
 	srw_jw_flush(&out, stdout, 1 << 16);
 	e->samples++;
+	samples_total++;
 	return 0;
 }
 
@@ -302,17 +303,27 @@ static void
 run_rounds(srw_hm *hm, long tmo)
 {
 	struct target **v;
-	size_t n, i;
-	long k;
+	size_t n, i, down;
+	long k, s0;
+	struct rusage ru;
+	int64_t t0;
 
 	for (k = 0; k < count; k++) {
 		struct batch b = { fixed_ts >= 0 ? fixed_ts + k * interval_ms : -1 };
 
+		t0 = srw_now_ms();
+		s0 = samples_total;
 		v = targets_all(&n);
 		for (i = 0; i < n; i++)
 			dispatch(hm, v[i], b.ts >= 0 ? b.ts : srw_now_ms(), tmo);
 		while (srw_hm_pending(hm))
 			srw_hm_run(hm, 1000, on_done, &b);
+		v = targets_all(&n);
+		for (i = down = 0; i < n; i++)
+			down += v[i]->last == 0;
+		getrusage(RUSAGE_SELF, &ru);
+		srw_info("round %ld: %zu targets, %zu down, %ld samples, %lld ms, peak RSS %ld kB",
+		    k + 1, n, down, samples_total - s0, (long long)(srw_now_ms() - t0), ru.ru_maxrss);
 		if (k + 1 < count)
 			targets_refresh(false);
 	}

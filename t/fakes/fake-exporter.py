@@ -5,7 +5,7 @@ target).
 
   fake-exporter.py --clusters C --per T --series S [--ports P]
                    [--targets-out FILE] [--slow N:SECONDS] [--dead N]
-                   [--huge N:BYTES] [--yaml]
+                   [--huge N:BYTES] [--yaml] [--static]
 
 Target i of cluster c is served at http://127.0.0.1:PORT/c-NNN/tJ/metrics
 (ports round robin) with S samples: S-2 counters
@@ -14,7 +14,9 @@ bucket pair whose values depend only on (cluster, target, series), plus
 the request count in the counters so rounds differ.  --targets-out writes
 the Prometheus file_sd file for them (JSON, or YAML with --yaml); --slow
 makes N targets answer after SECONDS, --dead adds N targets on a port
-nobody listens on, --huge makes N targets answer BYTES of one line.
+nobody listens on, --huge makes N targets answer BYTES of one line;
+--static serves every target the same body each time (benchmarks: the
+exporter's own CPU stays small).
 Prints "listening on 127.0.0.1:PORT" on stderr for every port, then
 "ready".  GET /expected/c-NNN/tJ answers the sample count of that target.
 """
@@ -32,6 +34,7 @@ ap.add_argument("--series", type=int, default=10)
 ap.add_argument("--ports", type=int, default=2)
 ap.add_argument("--targets-out")
 ap.add_argument("--yaml", action="store_true")
+ap.add_argument("--static", action="store_true")
 ap.add_argument("--slow", default="")
 ap.add_argument("--dead", type=int, default=0)
 ap.add_argument("--huge", default="")
@@ -40,6 +43,7 @@ a = ap.parse_args()
 slow_n, slow_s = (int(a.slow.split(":")[0]), float(a.slow.split(":")[1])) if a.slow else (0, 0)
 huge_n, huge_b = (int(a.huge.split(":")[0]), int(a.huge.split(":")[1])) if a.huge else (0, 0)
 hits = {}
+cache = {}
 
 
 def body(c, t, n):
@@ -95,46 +99,58 @@ if a.targets_out:
     os.rename(a.targets_out + ".tmp", a.targets_out)
 
 
-async def handle(r, w):
-    try:
-        while True:
-            head = await r.readuntil(b"\r\n\r\n")
-            line = head.split(b"\r\n", 1)[0].decode()
+def respond(path):
+    """(status, body, delay) for a request path."""
+    if path.startswith("/expected/"):
+        p = "/" + path[len("/expected/"):] + "/metrics"
+        return (200, str(a.series).encode(), 0) if p in bypath else (404, b"", 0)
+    if path not in bypath:
+        return 404, b"", 0
+    c, t, kind = bypath[path]
+    n = hits.get(path, 0)
+    hits[path] = n + 1
+    if kind == "huge":
+        return 200, b"x" * huge_b, 0
+    if a.static:
+        data = cache.get(path) or cache.setdefault(path, body(c, t, 0))
+    else:
+        data = body(c, t, n)
+    return 200, data, slow_s if kind == "slow" else 0
+
+
+class Conn(asyncio.Protocol):
+    """HTTP/1.1 with keep-alive, one request at a time per connection; a
+    Protocol rather than streams: several times less CPU per request."""
+
+    def connection_made(self, tr):
+        self.tr, self.buf = tr, b""
+
+    def data_received(self, d):
+        self.buf += d
+        while b"\r\n\r\n" in self.buf:
+            head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+            line = head.split(b"\r\n", 1)[0].decode("latin-1")
             path = line.split(" ")[1] if " " in line else "/"
-            status, data = 200, b""
-            if path.startswith("/expected/"):
-                p = "/" + path[len("/expected/"):] + "/metrics"
-                if p in bypath:
-                    data = str(a.series).encode()
-                else:
-                    status = 404
-            elif path in bypath:
-                c, t, kind = bypath[path]
-                n = hits.get(path, 0)
-                hits[path] = n + 1
-                if kind == "slow":
-                    await asyncio.sleep(slow_s)
-                if kind == "huge":
-                    data = b"x" * huge_b
-                else:
-                    data = body(c, t, n)
+            status, data, delay = respond(path)
+            resp = (b"HTTP/1.1 %d %s\r\nContent-Type: text/plain; version=0.0.4\r\n"
+                    b"Content-Length: %d\r\n\r\n" % (status, b"OK" if status == 200 else b"Not Found", len(data))) + data
+            close = b"connection: close" in head.lower()
+            if delay:
+                asyncio.get_running_loop().call_later(delay, self.send, resp, close)
             else:
-                status = 404
-            w.write(b"HTTP/1.1 %d %s\r\nContent-Type: text/plain; version=0.0.4\r\n"
-                    b"Content-Length: %d\r\n\r\n" % (status, b"OK" if status == 200 else b"Not Found", len(data)))
-            w.write(data)
-            await w.drain()
-            if b"connection: close" in head.lower():
-                break
-    except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
-        pass
-    finally:
-        w.close()
+                self.send(resp, close)
+
+    def send(self, resp, close):
+        if self.tr.is_closing():
+            return
+        self.tr.write(resp)
+        if close:
+            self.tr.close()
 
 
 async def main():
     for s in socks:
-        await asyncio.start_server(handle, sock=s, backlog=1024)
+        await asyncio.get_running_loop().create_server(Conn, sock=s, backlog=1024)
         print("listening on 127.0.0.1:%d" % s.getsockname()[1], file=sys.stderr, flush=True)
     print("ready", file=sys.stderr, flush=True)
     await asyncio.Event().wait()
