@@ -131,6 +131,18 @@ ok "a bad file keeps the previous targets" test "${kept:-0}" -gt "$t2"
 ok "a bad file says why" grep -q "live.json: group 1: invalid label name 'bad name'; keeping the previous targets" "$T/live.err"
 ok "a kept target is scraped once per interval" test "$(upts c-002 t1 | sort -u | wc -l)" -ge 5
 
+# SIGTERM: stops at once, exit 0, every line written whole
+scrape --targets "$T/fleet.json" --interval 1s --timeout 900ms >"$T/term" 2>/dev/null &
+sp=$!
+sleep 1.5
+kill -TERM $sp
+wait $sp
+is "$?" 0 "SIGTERM: exit 0"
+ok "SIGTERM: every line written is a whole point" python3 -c '
+import json, sys
+n = sum(1 for l in open(sys.argv[1]) if json.loads(l)["name"])
+sys.exit(0 if n > 0 else 1)' "$T/term"
+
 # --max-bytes on a file target; a missing targets file is a usage error
 head -c 3000 /dev/zero | tr '\0' 'x' >"$T/big.prom"
 scrape --max-bytes 2k "$T/big.prom" >/dev/null 2>"$T/big.err"

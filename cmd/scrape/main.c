@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/resource.h>
 
 #include "scrape.h"
@@ -17,6 +18,7 @@ static unsigned max_inflight = 256;
 static size_t max_bytes = 32u << 20;
 static long failed, bad_total, samples_total;
 static srw_buf out;
+static volatile sig_atomic_t stopping;	/* SIGTERM, SIGINT */
 static char timeout_hdr[64];
 static const char *hdrs[] = {
 	"Accept: text/plain;version=0.0.4;q=1,*/*;q=0.1", timeout_hdr, NULL };
@@ -298,6 +300,13 @@ dispatch(srw_hm *hm, struct target *t, int64_t ts, long tmo)
 	srw_hm_add(hm, t->url, tmo, hdrs, t);
 }
 
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
 /* --time, or no --interval: every target at once per round, no waiting. */
 static void
 run_rounds(srw_hm *hm, long tmo)
@@ -308,7 +317,7 @@ run_rounds(srw_hm *hm, long tmo)
 	struct rusage ru;
 	int64_t t0;
 
-	for (k = 0; k < count; k++) {
+	for (k = 0; k < count && !stopping; k++) {
 		struct batch b = { fixed_ts >= 0 ? fixed_ts + k * interval_ms : -1 };
 
 		t0 = srw_now_ms();
@@ -316,8 +325,8 @@ run_rounds(srw_hm *hm, long tmo)
 		v = targets_all(&n);
 		for (i = 0; i < n; i++)
 			dispatch(hm, v[i], b.ts >= 0 ? b.ts : srw_now_ms(), tmo);
-		while (srw_hm_pending(hm))
-			srw_hm_run(hm, 1000, on_done, &b);
+		while (srw_hm_pending(hm) && !stopping)
+			srw_hm_run(hm, 200, on_done, &b);
 		v = targets_all(&n);
 		for (i = down = 0; i < n; i++)
 			down += v[i]->last == 0;
@@ -344,7 +353,7 @@ run_spread(srw_hm *hm, long tmo)
 	size_t n, i;
 
 	end = count ? start + count * interval_ms : INT64_MAX;
-	for (;;) {
+	while (!stopping) {
 		now = srw_now_ms();
 		if (now - last_check >= 1000) {
 			targets_refresh(false);
@@ -373,7 +382,8 @@ run_spread(srw_hm *hm, long tmo)
 		}
 		if (now >= end && !srw_hm_pending(hm))
 			break;
-		srw_hm_run(hm, wake > now ? (long)(wake - now) : 0, on_done, &b);
+		srw_hm_run(hm, wake > now ? (long)(wake - now < 200 ? wake - now : 200) : 0,
+		    on_done, &b);
 	}
 }
 
@@ -441,6 +451,13 @@ main(int argc, char *argv[])
 	}
 	targets_refresh(true);
 	srw_buf_init(&out);
+	{
+		struct sigaction sa = { 0 };
+
+		sa.sa_handler = on_signal;	/* no SA_RESTART: poll returns */
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+	}
 	hm = srw_hm_new(max_inflight, max_bytes);
 
 	if (fixed_ts >= 0 || !interval_ms)
@@ -456,6 +473,10 @@ main(int argc, char *argv[])
 	targets_free();
 	for (i = 0; i < nextra; i++)
 		free((char *)extra[i].k);
+	if (stopping) {	/* asked to stop: what is out is whole lines */
+		srw_info("stopped by a signal");
+		return srw_finish(SRW_EX_OK);
+	}
 	if (n && ndown == n)
 		return srw_finish(SRW_EX_UNAVAILABLE);
 	return srw_finish(failed || bad_total ? SRW_EX_REJECTED : SRW_EX_OK);
