@@ -6,7 +6,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS = libcurl jansson libcjson libmariadb openssl libmicrohttpd yaml-0.1
+PKGS = libcurl jansson libcjson libmariadb openssl libmicrohttpd yaml-0.1 \
+	libprotobuf-c snappy
 
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Iinclude \
 	-MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
