@@ -87,6 +87,16 @@ bench: all
 	@scripts/install-deps --bench
 	@SRW_BIN=$(CURDIR)/$(BIN) bench/run
 
+# The investigation scenarios (t/scenarios/eval): the rules and the scripted
+# model on each, a scoreboard, against a private database.  EVAL_ARGS=--real
+# runs the model half against the API in ANTHROPIC_API_KEY/ANTHROPIC_BASE_URL.
+EVALDB ?= $(CURDIR)/.testdb-eval
+eval: all
+	@scripts/testdb destroy $(EVALDB) >/dev/null 2>&1; \
+	exports=$$(scripts/testdb start $(EVALDB)) || exit 1; eval "$$exports"; \
+	SRW_BIN=$(CURDIR)/$(BIN) t/scenarios/eval $(EVAL_ARGS); st=$$?; \
+	scripts/testdb destroy $(EVALDB) >/dev/null 2>&1; exit $$st
+
 # libFuzzer targets (fuzz/*.c, built with clang): FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 30
 fuzz:
@@ -131,4 +141,4 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all check units demo bench fuzz install uninstall clean deps
+.PHONY: all check units demo bench eval fuzz install uninstall clean deps

@@ -35,6 +35,7 @@ DELETE FROM ops.dim_customer_profile WHERE cluster_id LIKE 'iv-%';
 DELETE FROM ops.cluster_operations WHERE cluster_id LIKE 'iv-%';
 DELETE FROM ops.cluster_risk_snapshots WHERE cluster_id LIKE 'iv-%';
 DELETE FROM alerts.lark_alerts WHERE message_id LIKE 'iv-%';
+DELETE FROM alerts.alert_sections WHERE message_id LIKE 'iv-%';
 DELETE FROM agent.memory WHERE cluster_id LIKE 'iv-%';
 DELETE FROM agent.investigations WHERE cluster_id LIKE 'iv-%';
 DELETE FROM agent.tasks WHERE cluster_id LIKE 'iv-%';
@@ -58,6 +59,7 @@ INSERT INTO alerts.lark_alerts (message_id, created_at, cluster_name, region, ac
  ('iv-4-f', '2026-03-10 10:00:00', 'prod-bi', 'eu-west-1', 'globex', 'iv-heap', 'Firing', 'FEHeapUsageTooHigh', 'fe1 heap 92%'),
  ('iv-5-f', '2026-03-10 10:30:00', 'prod-bi', 'eu-west-1', 'globex', 'iv-heap', 'Firing', 'FEGCCount', 'fe1 old gc 40/min'),
  ('iv-6-r', '2026-03-10 11:00:00', 'prod-bi', 'eu-west-1', 'globex', 'iv-heap', 'Resolved', 'FEGCCount', 'fe1');"
+alert-sections --all
 }
 seed_iv
 j() { python3 -c 'import json,sys
@@ -128,12 +130,19 @@ investigate --offline --now "$NOW" --cluster iv-be --dry-run >"$T/again" 2>"$T/e
 case $(j "$T/again" evidence) in *"previous finding"*) r=0 ;; *) r=1 ;; esac
 is $r 0 "the next investigation remembers the last finding"
 
-# account-wide?  another cluster of the account at risk
+# account-wide?  another cluster of the account at risk, for another reason
 sql "INSERT INTO ops.cluster_risk_snapshots (cluster_id, snapshot_at, score, risk_level, tier) VALUES ('iv-be2', '2026-03-10 11:50:00', 41, 'Critical', 'A')"
 investigate --offline --now "$NOW" --cluster iv-be --dry-run >"$T/acct" 2>"$T/err"
-case $(j "$T/acct" evidence) in *"1 other cluster of account initech also at risk: possibly account-wide"*) r=0 ;; *) r=1 ;; esac
-is $r 0 "another cluster of the account at risk: possibly account-wide"
-sql "DELETE FROM ops.cluster_risk_snapshots WHERE cluster_id = 'iv-be2' AND snapshot_at = '2026-03-10 11:50:00'"
+case $(j "$T/acct" evidence) in *"1 other cluster of account initech at risk, but not with this cluster's alerts"*) r=0 ;; *) r=1 ;; esac
+is "$r/$(j "$T/acct" scope)" 0/cluster "a sibling at risk without this cluster's alerts: specific to this cluster"
+# ... and with the same alert firing: account-wide
+sql "INSERT INTO alerts.lark_alerts (message_id, created_at, cluster_id, alert_status, alert_name) VALUES ('iv-7-f', '2026-03-10 10:40:00', 'iv-be2', 'Firing', 'BeAliveAbnormal')"
+alert-sections --since 1d --now "$NOW"
+investigate --offline --now "$NOW" --cluster iv-be --dry-run >"$T/acct" 2>"$T/err"
+case $(j "$T/acct" evidence) in *"1 other cluster of account initech at risk with the same alerts (iv-be2): account-wide"*) r=0 ;; *) r=1 ;; esac
+is "$r/$(j "$T/acct" scope)" 0/account "another cluster of the account at risk with the same alert: account-wide"
+sql "DELETE FROM ops.cluster_risk_snapshots WHERE cluster_id = 'iv-be2' AND snapshot_at = '2026-03-10 11:50:00';
+DELETE FROM alerts.lark_alerts WHERE message_id = 'iv-7-f'; DELETE FROM alerts.alert_sections WHERE message_id = 'iv-7-f'"
 
 # tasks from sentinel on stdin; the task is marked done; markdown for people
 sql "INSERT INTO agent.tasks (task_id, cluster_id, created_at, priority, reason, status) VALUES ('t-iv-1', 'iv-heap', '2026-03-10 11:50:00', 2, 'score fell 20 points', 'pending')"
@@ -316,6 +325,7 @@ DELETE FROM ops.dim_customer_profile WHERE cluster_id LIKE 'iv-%';
 DELETE FROM ops.cluster_operations WHERE cluster_id LIKE 'iv-%';
 DELETE FROM ops.cluster_risk_snapshots WHERE cluster_id LIKE 'iv-%';
 DELETE FROM alerts.lark_alerts WHERE message_id LIKE 'iv-%';
+DELETE FROM alerts.alert_sections WHERE message_id LIKE 'iv-%';
 DELETE FROM agent.memory WHERE cluster_id LIKE 'iv-%';
 DELETE FROM agent.investigations WHERE cluster_id LIKE 'iv-%';
 DELETE FROM agent.tasks WHERE cluster_id LIKE 'iv-%'"

@@ -4,8 +4,20 @@
  * (row counts kept). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "inv.h"
+
+/* Microseconds on the monotonic clock: a tool call's "us" (its "ms" is
+ * whole milliseconds, too coarse for the ones that take under one). */
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 #define SCHEMA_CLUSTER "{\"type\":\"object\",\"properties\":{\"cluster_id\":{\"type\":\"string\"," \
 	"\"description\":\"cluster id, e.g. c-8f3a21 (default: the task's cluster)\"}"
@@ -15,7 +27,7 @@ static const char *const schemas[][3] = {
 	  "Profile of a cluster (tier, region, account, StarRocks version, cloud, config) and its latest risk snapshot (score, risk level, top factors, firing alert counts).",
 	  SCHEMA_CLUSTER "}}" },
 	{ "query_cluster_alerts",
-	  "Alert sections of a cluster in the last N hours (Lark and Alertmanager alerts, pipe-joined cards split): counts of firing and resolved by alert name, and the latest sections with their detail.",
+	  "Alert sections of a cluster in the last N hours (Lark and Alertmanager alerts, pipe-joined cards split): counts of firing and resolved by alert name, per name when it first and last fired and last resolved (by_name; an alert resolved after its last firing is no longer active), and the latest sections with their detail.",
 	  SCHEMA_CLUSTER ",\"hours\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":720,\"description\":\"look-back window in hours (default 24)\"}}}" },
 	{ "query_cluster_metrics",
 	  "Hourly metric snapshots of a cluster (avg/min/max per hour) for the 14 health dimensions: cpu, FE/BE heap, disk used %, compaction score, query p99/p95 latency, error %, query rate, BE memory, rowsets, BE alive ratio, failed transactions, connections, failed compactions. Returns per-metric summaries (first, last, window max, trend); with metric set, also the hourly rows.",
@@ -173,12 +185,80 @@ like_contains(struct inv *inv, srw_buf *b, const char *s)
 	srw_buf_free(&pat);
 }
 
-static json_t *
-t_alerts(struct inv *inv, const json_t *args, char *err, size_t errsz)
+/* What query_cluster_alerts gathers: firing and resolved counts per name,
+ * per name when it first and last fired and last resolved (so "still
+ * firing" and "since when" do not depend on the sections listed), and the
+ * newest 40 sections. */
+struct alert_acc {
+	json_t *firing, *resolved, *names, *secs;
+	long n;
+};
+
+/* Sections arrive newest first. */
+static void
+alert_add(struct alert_acc *a, const char *at, const char *status, const char *name,
+    const char *detail)
 {
-	const char *c = arg_cluster(inv, args);
-	long hours = arg_long(args, "hours", 24, 1, 720), total = 0;
-	json_t *firing = json_object(), *resolved = json_object(), *secs = json_array(), *out;
+	bool fire = strcmp(status, "Firing") == 0;
+	json_t *m = fire ? a->firing : a->resolved, *nm = json_object_get(a->names, name);
+
+	json_object_set_new(m, name, json_integer(json_integer_value(json_object_get(m, name)) + 1));
+	if (!nm) {
+		nm = json_object();
+		json_object_set_new(a->names, name, nm);
+	}
+	if (fire) {
+		if (!json_object_get(nm, "last_firing"))
+			json_object_set_new(nm, "last_firing", json_string(at));
+		json_object_set_new(nm, "first_firing", json_string(at));
+	} else if (!json_object_get(nm, "last_resolved")) {
+		json_object_set_new(nm, "last_resolved", json_string(at));
+	}
+	a->n++;
+	if (json_array_size(a->secs) < 40) {
+		char det[301];
+
+		snprintf(det, sizeof det, "%s", detail ? detail : "");
+		json_array_append_new(a->secs, json_pack("{s:s,s:s,s:s,s:s}", "created_at", at,
+		    "status", status, "alert_name", name, "detail", det));
+	}
+}
+
+/* The cluster's sections from alerts.alert_sections: an index range on
+ * (cluster_id, created_at).  Returns 0, -1 on error, -2 if
+ * the table is missing (a deployment without it: the cards are scanned). */
+static int
+alerts_indexed(struct inv *inv, const char *c, long hours, struct alert_acc *a)
+{
+	srw_res *r;
+	srw_buf q;
+	char **row;
+
+	srw_buf_init(&q);
+	srw_buf_adds(&q, "SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), alert_status,"
+	    " alert_name, alert_detail FROM alerts.alert_sections WHERE cluster_id = ");
+	quote(inv, &q, c);
+	srw_buf_adds(&q, " AND ");
+	window(inv, &q, "created_at", hours);
+	srw_buf_adds(&q, " ORDER BY created_at DESC, section_id LIMIT 5000");
+	r = srw_db_query_retry(inv->db, q.s, 2);
+	srw_buf_free(&q);
+	if (!r)
+		return srw_db_errno(inv->db) == 1146 ? -2 : -1;	/* ER_NO_SUCH_TABLE */
+	while ((row = srw_res_next(r, NULL))) {
+		if (!row[0] || !row[1] || !row[2])
+			continue;
+		alert_add(a, row[0], row[1], row[2], row[3]);
+	}
+	srw_res_free(r);
+	return 0;
+}
+
+/* Without alerts.alert_sections: the cards of the window whose cluster_id
+ * contains c, split (a scan that grows with the table). */
+static int
+alerts_scan(struct inv *inv, const char *c, long hours, struct alert_acc *a)
+{
 	srw_res *r;
 	srw_buf q;
 	char **row;
@@ -191,41 +271,47 @@ t_alerts(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	srw_buf_adds(&q, " ORDER BY created_at DESC LIMIT 5000");
 	r = srw_db_query_retry(inv->db, q.s, 2);
 	srw_buf_free(&q);
-	if (!r) {
-		json_decref(firing);
-		json_decref(resolved);
-		json_decref(secs);
-		return fail(err, errsz, "query failed: %s", srw_db_error(inv->db));
-	}
+	if (!r)
+		return -1;
 	while ((row = srw_res_next(r, NULL))) {
 		srw_section *s;
-		int n = srw_sections_split_cols(row, &s), i;
+		int k = srw_sections_split_cols(row, &s), i;
 
-		for (i = 0; i < n; i++) {
-			json_t *m;
-			bool fire = strcmp(s[i].alert_status, "Firing") == 0;
-
-			if (strcmp(s[i].cluster_id, c) != 0)
-				continue;
-			total++;
-			m = fire ? firing : resolved;
-			json_object_set_new(m, s[i].alert_name,
-			    json_integer(json_integer_value(json_object_get(m, s[i].alert_name)) + 1));
-			if (json_array_size(secs) < 40) {
-				char det[301];
-
-				snprintf(det, sizeof det, "%s", s[i].alert_detail);
-				json_array_append_new(secs, json_pack("{s:s,s:s,s:s,s:s}",
-				    "created_at", s[i].created_at, "status", s[i].alert_status,
-				    "alert_name", s[i].alert_name, "detail", det));
-			}
-		}
-		srw_sections_free(s, n);
+		for (i = 0; i < k; i++)
+			if (strcmp(s[i].cluster_id, c) == 0)
+				alert_add(a, s[i].created_at, s[i].alert_status, s[i].alert_name,
+				    s[i].alert_detail);
+		srw_sections_free(s, k);
 	}
 	srw_res_free(r);
-	out = json_pack("{s:s,s:I,s:o,s:o,s:I,s:o}", "cluster_id", c, "hours", (json_int_t)hours,
-	    "firing", firing, "resolved", resolved, "row_count", (json_int_t)total, "rows", secs);
-	return out;
+	return 0;
+}
+
+static json_t *
+t_alerts(struct inv *inv, const json_t *args, char *err, size_t errsz)
+{
+	const char *c = arg_cluster(inv, args);
+	long hours = arg_long(args, "hours", 24, 1, 720);
+	struct alert_acc a = { json_object(), json_object(), json_object(), json_array(), 0 };
+	int rc = -2;
+
+	if (!inv->no_sections && (rc = alerts_indexed(inv, c, hours, &a)) == -2) {
+		srw_warn("alerts.alert_sections is missing: scanning alerts.lark_alerts"
+		    " (load sql/*/alerts.alert_sections.sql and run alert-sections --all)");
+		inv->no_sections = true;
+	}
+	if (inv->no_sections)
+		rc = alerts_scan(inv, c, hours, &a);
+	if (rc < 0) {
+		json_decref(a.firing);
+		json_decref(a.resolved);
+		json_decref(a.names);
+		json_decref(a.secs);
+		return fail(err, errsz, "query failed: %s", srw_db_error(inv->db));
+	}
+	return json_pack("{s:s,s:I,s:o,s:o,s:o,s:I,s:o}", "cluster_id", c, "hours", (json_int_t)hours,
+	    "firing", a.firing, "resolved", a.resolved, "by_name", a.names,
+	    "row_count", (json_int_t)a.n, "rows", a.secs);
 }
 
 static json_t *t_mquery(struct inv *inv, const json_t *args, const char *c, long hours,
@@ -435,24 +521,34 @@ t_similar(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	}
 	acct = srw_json_str(json_array_get(me, 0), "account_name");
 	ver = srw_json_str(json_array_get(me, 0), "sr_version");
-	srw_buf_reset(&q);
-	srw_buf_adds(&q, "SELECT cluster_id, cluster_name, account_name, sr_version, tier"
-	    " FROM ops.dim_customer_profile WHERE cluster_id <> ");
-	quote(inv, &q, c);
-	srw_buf_adds(&q, " AND (1 = 0");
-	if (acct && *acct) {
-		srw_buf_adds(&q, " OR account_name = ");
-		quote(inv, &q, acct);
-	}
-	if (ver && *ver) {
-		srw_buf_adds(&q, " OR sr_version = ");
-		quote(inv, &q, ver);
-	}
-	srw_buf_adds(&q, ") ORDER BY cluster_id LIMIT 100");
-	if (!(list = rows(inv->db, q.s, err, errsz))) {
-		json_decref(me);
-		srw_buf_free(&q);
-		return NULL;
+	/* the account's clusters, then the version's: two index lookups
+	 * (an OR of the two merges and sorts every match) */
+	list = json_array();
+	for (i = 0; i < 2; i++) {
+		const char *col = i ? "sr_version" : "account_name", *val = i ? ver : acct;
+		json_t *part;
+
+		if (!val || !*val || json_array_size(list) >= 100)
+			continue;
+		srw_buf_reset(&q);
+		srw_buf_printf(&q, "SELECT cluster_id, cluster_name, account_name, sr_version, tier"
+		    " FROM ops.dim_customer_profile WHERE %s = ", col);
+		quote(inv, &q, val);
+		srw_buf_adds(&q, " AND cluster_id <> ");
+		quote(inv, &q, c);
+		if (i && acct && *acct) {
+			srw_buf_adds(&q, " AND account_name <> ");
+			quote(inv, &q, acct);
+		}
+		srw_buf_printf(&q, " ORDER BY cluster_id LIMIT %zu", 100 - json_array_size(list));
+		if (!(part = rows(inv->db, q.s, err, errsz))) {
+			json_decref(list);
+			json_decref(me);
+			srw_buf_free(&q);
+			return NULL;
+		}
+		json_array_extend(list, part);
+		json_decref(part);
 	}
 	risk = NULL;
 	if (json_array_size(list)) {
@@ -693,7 +789,7 @@ tool_run(struct inv *inv, const char *id, const char *name, const json_t *args,
 {
 	char err[1024] = "";
 	json_t *res = NULL, *call, *noargs = NULL;
-	int64_t t0 = srw_now_ms();
+	int64_t t0 = srw_now_ms(), u0 = mono_us();
 	size_t i;
 
 	if (!json_is_object(args))
@@ -709,9 +805,9 @@ tool_run(struct inv *inv, const char *id, const char *name, const json_t *args,
 	if (!res)
 		res = json_pack("{s:s}", "error", err);
 	*text = fit(res, inv->budget);
-	call = json_pack("{s:s,s:s,s:O,s:I,s:I,s:b}", "id", id, "name", name, "arguments", args,
-	    "ms", (json_int_t)(srw_now_ms() - t0), "bytes", (json_int_t)strlen(*text),
-	    "error", *is_error);
+	call = json_pack("{s:s,s:s,s:O,s:I,s:I,s:I,s:b}", "id", id, "name", name, "arguments", args,
+	    "ms", (json_int_t)(srw_now_ms() - t0), "us", (json_int_t)(mono_us() - u0),
+	    "bytes", (json_int_t)strlen(*text), "error", *is_error);
 	if (*is_error)
 		json_object_set_new(call, "reason", json_string(err));
 	json_array_append_new(inv->calls, call);
