@@ -23,6 +23,7 @@ struct config cf = {
 	.timeout_s = 10,
 	.body_timeout_s = 30,
 	.max_conns = 512,
+	.max_per_client = 64,
 	.threads = 1,	/* with the writer thread, two busy threads */
 	.batch_rows = 1000,
 	.db_wait_ms = 2000,
@@ -36,8 +37,8 @@ usage(void)
 	    "usage: webhookd [--listen [ADDR:]PORT | --inetd] [--stdout | --spool DIR]\n"
 	    "                [--token-file FILE] [--basic-auth-file FILE] [--table DB.TABLE]\n"
 	    "                [--max-body BYTES] [--timeout SEC] [--body-timeout SEC]\n"
-	    "                [--max-connections N] [--threads N] [--batch N] [--db-wait DUR]\n"
-	    "                [--drain DUR] [--log FILE] [-q] [-v]\n");
+	    "                [--max-connections N] [--max-per-client N] [--threads N]\n"
+	    "                [--batch N] [--db-wait DUR] [--drain DUR] [--log FILE] [-q] [-v]\n");
 	exit(SRW_EX_USAGE);
 }
 
@@ -100,7 +101,7 @@ secret_digest(const char *path, bool basic)
 	char err[512], *s, *hex = srw_xmalloc(65);
 	srw_buf b;
 
-	if (!(s = srw_read_secret_file(path, err, sizeof err)))
+	if (!(s = srw_httpd_secret_file(path, err, sizeof err)))
 		srw_die(SRW_EX_USAGE, "%s", err);
 	if (!*s)
 		srw_die(SRW_EX_USAGE, "%s: empty", path);
@@ -118,47 +119,6 @@ secret_digest(const char *path, bool basic)
 	srw_buf_free(&b);
 	free(s);
 	return hex;
-}
-
-/* [ADDR:]PORT, [V6]:PORT; a bare PORT is loopback, ":PORT" every address. */
-static int
-listen_on(const char *spec, char *shown, size_t n)
-{
-	char host[256] = "127.0.0.1", port[16], addr[INET6_ADDRSTRLEN + 8];
-	const char *colon = strrchr(spec, ':');
-	struct addrinfo hints = { 0 }, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	int fd, one = 1, e;
-
-	if (colon) {
-		size_t hl = (size_t)(colon - spec);
-
-		if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']')
-			spec++, hl -= 2;
-		if (hl >= sizeof host)
-			srw_die(SRW_EX_USAGE, "--listen: address too long");
-		memcpy(host, spec, hl);
-		host[hl] = '\0';
-		spec = colon + 1;
-	}
-	snprintf(port, sizeof port, "%s", spec);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((e = getaddrinfo(*host ? host : NULL, port, &hints, &ai)) != 0)
-		srw_die(SRW_EX_USAGE, "--listen %s:%s: %s", host, port, gai_strerror(e));
-	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0)) < 0)
-		srw_die(SRW_EX_SOFTWARE, "socket:");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0)
-		srw_die(SRW_EX_UNAVAILABLE, "listen on %s:%s:", host, port);
-	freeaddrinfo(ai);
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	getnameinfo((struct sockaddr *)&ss, sl, addr, sizeof addr, port, sizeof port,
-	    NI_NUMERICHOST | NI_NUMERICSERV);
-	snprintf(shown, n, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", addr, port);
-	return fd;
 }
 
 /* systemd socket activation: fd 3 when LISTEN_PID is us. */
@@ -255,7 +215,8 @@ open_sockets(const char *spec, bool inetd, int *lfd, int *cfd, char *where, size
 		snprintf(where, n, "%s (socket activation)",
 		    listening ? "the socket passed by systemd" : "one connection");
 	} else {
-		*lfd = listen_on(spec ? spec : "127.0.0.1:5050", where, n);
+		*lfd = srw_httpd_listen(spec ? spec : "127.0.0.1:5050", cf.bearer || cf.basic,
+		    where, n);
 	}
 }
 
@@ -295,6 +256,7 @@ main(int argc, char *argv[])
 		{ "timeout", required_argument, NULL, 'O' },
 		{ "body-timeout", required_argument, NULL, 'b' },
 		{ "max-connections", required_argument, NULL, 'c' },
+		{ "max-per-client", required_argument, NULL, 'P' },
 		{ "threads", required_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'N' },
 		{ "db-wait", required_argument, NULL, 'w' },
@@ -328,6 +290,7 @@ main(int argc, char *argv[])
 		case 'O': cf.timeout_s = (unsigned)num_arg("--timeout", optarg, 1, 3600); break;
 		case 'b': cf.body_timeout_s = (unsigned)num_arg("--body-timeout", optarg, 0, 3600); break;
 		case 'c': cf.max_conns = (unsigned)num_arg("--max-connections", optarg, 1, 100000); break;
+		case 'P': cf.max_per_client = (unsigned)num_arg("--max-per-client", optarg, 1, 100000); break;
 		case 'n': cf.threads = (unsigned)num_arg("--threads", optarg, 1, 256); break;
 		case 'N': cf.batch_rows = num_arg("--batch", optarg, 1, 100000); break;
 		case 'w': cf.db_wait_ms = dur_arg("--db-wait", optarg); break;

@@ -60,6 +60,8 @@ metrics_text(srw_buf *b)
 	counter(b, "webhookd_alerts_incomplete_total",
 	    "Alerts without alertname or cluster_id label (stored as they are).",
 	    M.alerts_incomplete);
+	counter(b, "webhookd_links_dropped_total",
+	    "Alert links left out for not being http or https URLs.", M.links_dropped);
 	counter(b, "webhookd_alerts_spooled_total",
 	    "Alert rows written to the spool while the database was unavailable.",
 	    M.alerts_spooled);
@@ -73,6 +75,9 @@ metrics_text(srw_buf *b)
 	gauge(b, "webhookd_database_up", "1 when the database connection works.",
 	    cf.to_stdout ? 1 : M.db_up);
 	gauge(b, "webhookd_connections", "Open HTTP connections.", M.connections);
+	counter(b, "webhookd_header_timeouts_total",
+	    "Connections closed for not sending a request's headers within --timeout.",
+	    M.header_timeouts);
 	gauge(b, "webhookd_requests_in_flight", "Requests being handled.", M.inflight);
 
 	srw_buf_adds(b, "# HELP webhookd_request_duration_seconds Time from the request's "

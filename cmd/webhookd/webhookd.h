@@ -14,9 +14,10 @@ struct config {
 	char *bearer;		/* expected token, or NULL */
 	char *basic;		/* expected base64(user:password), or NULL */
 	size_t max_body;	/* bytes */
-	unsigned timeout_s;	/* idle read timeout (headers and body) */
+	unsigned timeout_s;	/* headers, from the connect or the last answer */
 	unsigned body_timeout_s;	/* whole request body */
 	unsigned max_conns, threads;
+	unsigned max_per_client;	/* connections from one address */
 	long batch_rows;
 	long db_wait_ms;	/* how long a write waits for the database */
 	long drain_ms;		/* SIGTERM: how long in-flight requests may take */
@@ -52,11 +53,12 @@ int writer_health(char *buf, size_t n);
 struct metrics {
 	atomic_ulong code[600];		/* responses by status */
 	atomic_ulong alerts_received, alerts_stored, alerts_spooled;
-	atomic_ulong alerts_duplicate, alerts_incomplete, rows_refused;
+	atomic_ulong alerts_duplicate, alerts_incomplete, rows_refused, links_dropped;
 	atomic_ulong spool_replayed;
 	atomic_long spool_rows, spool_files;
 	atomic_int db_up;
 	atomic_long connections, inflight;
+	atomic_ulong header_timeouts;
 	atomic_ulong lat_bucket[16], lat_count;
 	atomic_ullong lat_sum_us;
 };
