@@ -27,6 +27,7 @@ struct config cf = {
 	.threads = 1,	/* with the writer thread, two busy threads */
 	.batch_rows = 1000,
 	.db_wait_ms = 2000,
+	.ack_after_ms = 50,
 	.drain_ms = 10000,
 };
 
@@ -38,7 +39,8 @@ usage(void)
 	    "                [--token-file FILE] [--basic-auth-file FILE] [--table DB.TABLE]\n"
 	    "                [--max-body BYTES] [--timeout SEC] [--body-timeout SEC]\n"
 	    "                [--max-connections N] [--max-per-client N] [--threads N]\n"
-	    "                [--batch N] [--db-wait DUR] [--drain DUR] [--log FILE] [-q] [-v]\n");
+	    "                [--batch N] [--db-wait DUR] [--ack-after DUR] [--drain DUR]\n"
+	    "                [--log FILE] [-q] [-v]\n");
 	exit(SRW_EX_USAGE);
 }
 
@@ -260,6 +262,7 @@ main(int argc, char *argv[])
 		{ "threads", required_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'N' },
 		{ "db-wait", required_argument, NULL, 'w' },
+		{ "ack-after", required_argument, NULL, 'a' },
 		{ "drain", required_argument, NULL, 'd' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -294,6 +297,7 @@ main(int argc, char *argv[])
 		case 'n': cf.threads = (unsigned)num_arg("--threads", optarg, 1, 256); break;
 		case 'N': cf.batch_rows = num_arg("--batch", optarg, 1, 100000); break;
 		case 'w': cf.db_wait_ms = dur_arg("--db-wait", optarg); break;
+		case 'a': cf.ack_after_ms = dur_arg("--ack-after", optarg); break;
 		case 'd': cf.drain_ms = dur_arg("--drain", optarg); break;
 		case 'L': cf.log_path = optarg; break;
 		case 'q': cf.quiet = true; break;

@@ -20,6 +20,8 @@ struct config {
 	unsigned max_per_client;	/* connections from one address */
 	long batch_rows;
 	long db_wait_ms;	/* how long a write waits for the database */
+	long ack_after_ms;	/* with a spool: a round slower than this is
+				 * acknowledged from the spool (0: never) */
 	long drain_ms;		/* SIGTERM: how long in-flight requests may take */
 };
 extern struct config cf;
@@ -61,7 +63,11 @@ struct metrics {
 	atomic_ulong header_timeouts;
 	atomic_ulong lat_bucket[16], lat_count;
 	atomic_ullong lat_sum_us;
+	atomic_ulong round_bucket[16];	/* the writer's rounds, by duration */
+	atomic_ullong round_sum_ms;
+	atomic_ulong acks_early;	/* requests answered from the spool */
 };
 extern struct metrics M;
 void metrics_request(int code, int64_t us);
+void metrics_round(int64_t ms);
 void metrics_text(srw_buf *b);
