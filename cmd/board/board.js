@@ -33,6 +33,9 @@ function grafana(cluster) {
 function num(v, d) {
   return v === null || v === undefined || v === "" || isNaN(Number(v)) ? "–" : Number(v).toFixed(d);
 }
+// "A|B|C" as group-issues and card-parse join names: shown with spaces, so
+// a long list wraps between names rather than inside them
+function names(s) { return String(s === null || s === undefined ? "" : s).split("|").join(" | "); }
 // top_factors: a list of phrases (the API gives an array; older rows text)
 function factors(v) {
   let list = v;
@@ -46,30 +49,30 @@ function factors(v) {
 }
 
 const columns = {
-  clusters: [["Cluster", r => link(r.cluster_name ? r.cluster_name + " (" + r.cluster_id + ")" : r.cluster_id, grafana(r.cluster_id))],
+  clusters: [["Cluster", r => link(r.cluster_name ? r.cluster_name + " (" + r.cluster_id + ")" : r.cluster_id, grafana(r.cluster_id)), "wrap"],
              ["Score", r => el("span", num(r.score, 1), r.risk_level), "num"],
-             ["Risk", r => el("span", r.risk_level, r.risk_level)],
-             ["Tier", r => el("span", r.tier)],
-             ["Top factors", r => factors(r.top_factors)]],
-  alerts: [["Alert", r => el("span", r.alert_name, r.severity)],
-           ["Cluster", r => link(r.cluster_name || r.cluster_id, grafana(r.cluster_id) || r.dashboard_url)],
+             ["Risk", r => el("span", r.risk_level, r.risk_level), "word"],
+             ["Tier", r => el("span", r.tier), "word"],
+             ["Top factors", r => factors(r.top_factors), "wrap"]],
+  alerts: [["Alert", r => el("span", r.alert_name, r.severity), "wrap"],
+           ["Cluster", r => link(r.cluster_name || r.cluster_id, grafana(r.cluster_id) || r.dashboard_url), "wrap"],
            ["Since (UTC)", r => el("span", r.since), "when"],
-           ["Detail", r => el("span", r.detail, "small")]],
-  issues: [["Issue", r => el("span", r.alert_names, r.severity)],
-           ["Cluster", r => link(r.cluster_name || r.cluster_id, grafana(r.cluster_id))],
-           ["Kind", r => el("span", r.kind + (Number(r.escalated) ? " ↑" : ""))],
-           ["Triage", r => el("span", r.triage_status)],
+           ["Detail", r => el("span", r.detail, "small"), "wrap"]],
+  issues: [["Issue", r => el("span", names(r.alert_names), r.severity), "wrap"],
+           ["Cluster", r => link(names(r.cluster_name || r.cluster_id), grafana(r.cluster_id)), "wrap"],
+           ["Kind", r => el("span", r.kind + (Number(r.escalated) ? " ↑" : "")), "word"],
+           ["Triage", r => el("span", r.triage_status), "word"],
            ["Alerts", r => el("span", r.alert_count), "num"],
            ["Last seen (UTC)", r => el("span", r.last_seen), "when"]],
-  investigations: [["Cluster", r => link(r.cluster_id, grafana(r.cluster_id))],
-                   ["Severity", r => el("span", r.severity, r.severity)],
-                   ["Root cause", r => el("span", r.root_cause)],
-                   ["Model", r => el("span", r.model, "small")],
+  investigations: [["Cluster", r => link(r.cluster_id, grafana(r.cluster_id)), "wrap"],
+                   ["Severity", r => el("span", r.severity, r.severity), "word"],
+                   ["Root cause", r => el("span", r.root_cause), "wrap"],
+                   ["Model", r => el("span", r.model, "small"), "wrap"],
                    ["At (UTC)", r => el("span", r.started_at, "small"), "when"]],
-  noisy: [["Alert", r => el("span", r.alert_name, r.severity)],
+  noisy: [["Alert", r => el("span", r.alert_name, r.severity), "wrap"],
           ["Fired", r => el("span", r.fired), "num"],
           ["Clusters", r => el("span", r.cluster_count), "num"],
-          ["Why", r => el("span", r.noisy_reason)],
+          ["Why", r => el("span", r.noisy_reason), "wrap"],
           ["Day", r => el("span", r.date, "small"), "when"]],
 };
 const keyOf = {
