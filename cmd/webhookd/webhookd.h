@@ -51,6 +51,31 @@ void writer_stop(void);		/* after the last submit; finishes the queue */
  * (never a password) goes to buf. */
 int writer_health(char *buf, size_t n);
 
+/* seen.c: the distinct rows of a round, by content */
+struct seen {
+	uint64_t h;		/* 0: empty slot */
+	const char *p;		/* the line, in the round's buffer */
+	size_t len;
+	long refused;		/* the refusal of its first copy, -1 none */
+};
+void seen_reset(size_t rows);	/* empty, with room for rows */
+struct seen *seen_find(const char *p, size_t len, bool *fresh);
+void seen_free(void);
+
+/* spool.c: the spool directory (cf.spool) */
+struct dirent;
+/* Writes data (NDJSON rows) as one spool file, fsync'd; its name to path
+ * (PATH_MAX).  0, or -1 with err set. */
+int spool_write(const char *data, size_t len, long rows, char *path, char *err,
+    size_t errsz);
+void spool_forget(const char *path, long rows);	/* a file stored after all */
+int spool_scan(struct dirent ***names);	/* spool files, oldest first */
+void spool_count(void);		/* M.spool_files, M.spool_rows from the disk */
+int spool_fsync_dir(void);
+/* Keeps a row nobody will be told about in DIR/rejected.ndjson, fsync'd. */
+void spool_reject(const char *line, size_t len, const char *reason);
+void spool_rejects_close(void);
+
 /* Counters for /metrics (metrics.c).  Plain atomics: every thread adds. */
 struct metrics {
 	atomic_ulong code[600];		/* responses by status */

@@ -63,10 +63,10 @@ static struct rjob *rj;
 static size_t nrj, caprj;
 static struct refusal *rf;
 static size_t nrf, caprf;
+static unsigned long round_dups;	/* copies folded into one row */
 static bool in_round;		/* writer only: refusals belong to the round */
 static bool round_down;		/* refused for a reason that is not the data */
 static char round_err[512];
-static FILE *rejects;		/* spool replay: DIR/rejected.ndjson */
 
 /* Between the writer and the watchdog, under mu. */
 static bool round_active;	/* a round (or a replay) is with the database */
@@ -117,144 +117,6 @@ writer_health(char *buf, size_t n)
 	return rc;
 }
 
-/* ---- spool ---- */
-
-static int
-fsync_dir(void)
-{
-	int fd = open(cf.spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* One file per round: written under a temporary name, fsync'd, renamed,
- * and the directory fsync'd, so a spool file is either whole or absent.
- * Called by the writer and the watchdog; path (PATH_MAX) gets the name. */
-static int
-spool_write(const char *data, size_t len, long rows, char *path, char *err, size_t errsz)
-{
-	static atomic_uint seq;
-	char tmp[PATH_MAX];
-	unsigned n = seq++;
-	int fd;
-
-	snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-%u", cf.spool, (long)getpid(), n);
-	snprintf(path, PATH_MAX, "%s/spool-%013lld-%ld-%u.ndjson", cf.spool,
-	    (long long)srw_now_ms(), (long)getpid(), n);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-		goto fail;
-	if (write_all(fd, data, len) != 0)
-		goto fail;
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0 || fsync_dir() != 0)
-		goto fail;
-	M.spool_rows += rows;
-	M.spool_files++;
-	return 0;
-fail:
-	snprintf(err, errsz, "spool %s: %s", cf.spool, strerror(errno));
-	srw_warn("%s", err);
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return -1;
-}
-
-/* A round the watchdog spooled was stored after all: its file goes. */
-static void
-spool_forget(const char *path, long rows)
-{
-	if (unlink(path) != 0) {
-		srw_warn("unlink %s:", path);
-		return;
-	}
-	fsync_dir();
-	M.spool_rows -= rows;
-	M.spool_files--;
-}
-
-static int
-is_spool(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-
-	return strncmp(d->d_name, "spool-", 6) == 0 && n > 13 &&
-	    strcmp(d->d_name + n - 7, ".ndjson") == 0;
-}
-
-/* Counts the spool's files and rows (for the gauges). */
-static void
-spool_count(void)
-{
-	struct dirent **names;
-	long files = 0, rows = 0;
-	int i, n;
-
-	if (!cf.spool || (n = scandir(cf.spool, &names, is_spool, alphasort)) < 0)
-		return;
-	for (i = 0; i < n; i++) {
-		char path[PATH_MAX], buf[65536];
-		int fd;
-		ssize_t r;
-
-		snprintf(path, sizeof path, "%s/%s", cf.spool, names[i]->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			files++;
-			while ((r = read(fd, buf, sizeof buf)) > 0)
-				for (ssize_t k = 0; k < r; k++)
-					rows += buf[k] == '\n';
-			close(fd);
-		}
-		free(names[i]);
-	}
-	free(names);
-	M.spool_files = files;
-	M.spool_rows = rows;
-}
-
-static void
-reject_line(const char *line, size_t len, const char *reason)
-{
-	char path[PATH_MAX];
-
-	srw_warn("spool: row refused, kept in %s/rejected.ndjson: %s", cf.spool, reason);
-	if (!rejects) {
-		snprintf(path, sizeof path, "%s/rejected.ndjson", cf.spool);
-		if (!(rejects = fopen(path, "a"))) {
-			srw_warn("open %s:", path);
-			return;
-		}
-	}
-	fwrite(line, 1, len, rejects);
-	fputc('\n', rejects);
-	if (fflush(rejects) != 0 || fsync(fileno(rejects)) != 0)
-		srw_warn("write %s/rejected.ndjson:", cf.spool);
-}
-
 /*
  * Stores one spool file and removes it.  The file is locked while it is
  * replayed, so several webhookd processes (inetd mode) sharing a spool
@@ -296,9 +158,9 @@ replay_file(const char *name)
 			v = srw_val_parse(p, len);
 			rows++;
 			if (!v || srw_val_type(v) != SRW_OBJ)
-				reject_line(p, len, "not a JSON object");
+				spool_reject(p, len, "not a JSON object");
 			else if ((rc = srw_ins_add(ins, v, p, len, reason, sizeof reason)) == -1)
-				reject_line(p, len, reason);
+				spool_reject(p, len, reason);
 			if (rc == -1)
 				rc = 0;
 			else if (rc == 0 && srw_ins_full(ins))
@@ -317,7 +179,7 @@ replay_file(const char *name)
 	}
 	if (unlink(path) != 0)
 		srw_warn("unlink %s:", path);
-	fsync_dir();
+	spool_fsync_dir();
 	close(fd);
 	free(data);
 	stored = (long)(srw_ins_stored(ins) - s0);
@@ -334,7 +196,7 @@ spool_replay(void)
 	int i, n, rc = 0;
 	bool mine;
 
-	if (!cf.spool || (n = scandir(cf.spool, &names, is_spool, alphasort)) < 0)
+	if (!cf.spool || (n = spool_scan(&names)) < 0)
 		return;
 	/* for the watchdog a round with nothing of its own to take: requests
 	 * queued behind a slow replay are answered from the spool too (inside
@@ -358,10 +220,7 @@ spool_replay(void)
 		round_active = false;
 	pthread_mutex_unlock(&mu);
 	round_down = false;
-	if (rejects) {
-		fclose(rejects);
-		rejects = NULL;
-	}
+	spool_rejects_close();
 	spool_count();
 }
 
@@ -400,7 +259,7 @@ on_refused(const char *line, size_t len, const char *reason, void *ctx)
 	}
 	M.rows_refused++;
 	if (!in_round) {
-		reject_line(line, len, reason);
+		spool_reject(line, len, reason);
 		return;
 	}
 	srw_warn("row refused by the database: %s: %.*s", reason,
@@ -437,63 +296,6 @@ db_connect(void)
 	set_state(true, "");
 	spool_replay();
 	return db_ok;
-}
-
-/*
- * The distinct rows of a round.  Concurrent requests often carry the same
- * alerts (every peer of an Alertmanager HA cluster may send a notification,
- * and a group is re-sent whole when one of its alerts changes); one copy in
- * the INSERT stores them all.  Entries point into the jobs' row buffers.
- */
-struct seen {
-	uint64_t h;		/* 0: empty slot */
-	const char *p;
-	size_t len;
-	long refused;		/* the refusal of its first copy, -1 none */
-};
-static struct seen *seen;
-static size_t seen_mask;
-static unsigned long round_dups;
-
-static void
-seen_reset(size_t rows)
-{
-	size_t cap = 16;
-
-	while (cap < 2 * rows)
-		cap <<= 1;
-	if (cap > seen_mask + 1 || !seen) {
-		free(seen);
-		seen = srw_xcalloc(cap, sizeof *seen);
-	} else {
-		cap = seen_mask + 1;
-		memset(seen, 0, cap * sizeof *seen);
-	}
-	seen_mask = cap - 1;
-	round_dups = 0;
-}
-
-/* The entry of the line, *fresh when it is new this round. */
-static struct seen *
-seen_find(const char *p, size_t len, bool *fresh)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-	size_t i, k;
-
-	for (k = 0; k < len; k++)
-		h = (h ^ (unsigned char)p[k]) * 1099511628211ULL;
-	h |= 1;
-	for (i = h & seen_mask;; i = (i + 1) & seen_mask) {
-		if (!seen[i].h) {
-			seen[i] = (struct seen){ h, p, len, -1 };
-			*fresh = true;
-			return &seen[i];
-		}
-		if (seen[i].h == h && seen[i].len == len && memcmp(seen[i].p, p, len) == 0) {
-			*fresh = false;
-			return &seen[i];
-		}
-	}
 }
 
 /* Queues a request's rows; a row refused up front marks its request. */
@@ -637,6 +439,7 @@ write_db(struct job *jobs)
 	round_down = false;
 	if (!down) {
 		seen_reset((size_t)rows);
+		round_dups = 0;
 		s0 = srw_ins_stored(ins);
 		b0 = srw_ins_batches(ins);
 		for (k = 0; k < nrj && !down; k++)
@@ -668,7 +471,7 @@ write_db(struct job *jobs)
 			/* their requests heard "spooled": the refused rows are kept
 			 * where a replay would have put them */
 			for (i = 0; i < nrf; i++)
-				reject_line(rf[i].line, rf[i].len, rf[i].reason);
+				spool_reject(rf[i].line, rf[i].len, rf[i].reason);
 		}
 		round_free();
 		return;
@@ -982,8 +785,7 @@ writer_stop(void)
 	srw_ins_free(ins);
 	srw_table_free(tab);
 	srw_db_close(db);
-	free(seen);
-	seen = NULL;
+	seen_free();
 	ins = NULL;
 	tab = NULL;
 	db = NULL;
