@@ -291,7 +291,13 @@ db_connect(void)
 		io.batch_rows = (size_t)cf.batch_rows;
 		io.retry_ms = cf.db_wait_ms > 0 ? cf.db_wait_ms : 1;
 		io.on_reject = on_refused;
-		ins = srw_ins_new(db, tab, &io);
+		/* a backend that cannot start (the server went away while its
+		 * statement was prepared) is the database being down, not fatal */
+		if (!(ins = srw_ins_open(db, tab, &io, err, sizeof err))) {
+			set_state(false, err);
+			return false;
+		}
+		srw_info("writing rows through the %s path", srw_ins_path_name(ins));
 	}
 	set_state(true, "");
 	spool_replay();
