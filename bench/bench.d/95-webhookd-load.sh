@@ -23,6 +23,7 @@ secs=${BENCH_LOAD_SECONDS:-60}
 every=${BENCH_LOAD_SAMPLE:-5}
 conns=${BENCH_LOAD_CONNS:-200}
 slow=${BENCH_LOAD_SLOW:-6}
+# BENCH_LOAD_ARGS: more webhookd options (say --ack-after 0, to compare)
 here=$(cd "$(dirname "$0")" && pwd)
 out=$BENCH_OUT/webhookd-load
 mkdir -p "$out"
@@ -45,7 +46,8 @@ my "DELETE FROM alerts.lark_alerts WHERE source = 'webhook' AND cluster_id = 'c-
 mkdir -p "$out/spool"
 rm -f "$out/spool"/spool-* "$out/spool"/rejected.ndjson
 webhookd --listen 127.0.0.1:0 -q --timeout 10 --body-timeout 30 --threads 2 \
-	--spool "$out/spool" --max-per-client $((conns + slow + 16)) 2>"$out/webhookd.err" &
+	--spool "$out/spool" --max-per-client $((conns + slow + 16)) ${BENCH_LOAD_ARGS:-} \
+	2>"$out/webhookd.err" &
 wh=$!
 pids="$pids $wh"
 port=
@@ -98,7 +100,7 @@ sent=$(val sent)
 rows=$(my "SELECT COUNT(*) FROM alerts.lark_alerts WHERE source = 'webhook' AND alert_name LIKE 'Load-$LOAD_TAG-%'")
 distinct=$(my "SELECT COUNT(DISTINCT alert_name) FROM alerts.lark_alerts WHERE source = 'webhook' AND alert_name LIKE 'Load-$LOAD_TAG-%'")
 ok200=$(metric 'webhookd_requests_total{code="200"}')
-curl -s "http://127.0.0.1:$port/metrics" | grep -E '^webhookd_(writer_round_duration_seconds|acks_from_spool_total|spool_replayed_total|alerts_spooled_total)' |
+curl -s "http://127.0.0.1:$port/metrics" | grep -E '^webhookd_(writer_round_duration_seconds|request_phase|request_duration_seconds|acks_from_spool_total|spool_replayed_total|alerts_spooled_total)' |
 	grep -v '_bucket{le="0.00[125]*"}' || true
 echo "requests sent $sent, acknowledged 2xx (wrk) $acked, answered 200 (webhookd, slow clients too) $ok200; rows $rows ($distinct distinct); p50 $(val p50_ms) ms, p99 $(val p99_ms) ms, max $(val max_ms) ms"
 

@@ -18,6 +18,11 @@ enum kind { K_NONE, K_HOOK };
 
 struct req {
 	int64_t t0;		/* monotonic µs at the headers */
+	/* where the time went (µs; 0 not reached): the body read and parsed,
+	 * the writer done, the answer queued after the resume */
+	int64_t t_body;
+	_Atomic int64_t t_done;
+	int64_t t_answer;
 	enum kind kind;
 	srw_buf body;
 	bool too_large, submitted;
@@ -194,7 +199,10 @@ route(struct req *r, const char *url, const char *method)
 static void
 resume(void *arg)
 {
-	MHD_resume_connection(arg);
+	struct req *r = arg;
+
+	r->t_done = mono_us();
+	MHD_resume_connection(r->conn);
 }
 
 /* The body is complete: parse, then hand the rows to the writer. */
@@ -227,7 +235,8 @@ on_body(struct req *r)
 		    27, NULL, NULL);
 	r->job.nrows = res.alerts;
 	r->job.done = resume;
-	r->job.done_arg = r->conn;
+	r->job.done_arg = r;
+	r->t_body = mono_us();
 	r->submitted = true;
 	/* suspend before submitting: the writer may resume at once */
 	MHD_suspend_connection(r->conn);
@@ -279,8 +288,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->submitted)
+	if (r->submitted) {
+		r->t_answer = mono_us();
 		return on_stored(r);
+	}
 	if (*upload_size) {
 		if (!r->too_large && r->body.len + *upload_size > cf.max_body) {
 			r->too_large = true;
@@ -312,6 +323,13 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	us = mono_us() - r->t0;
 	if (r->code)
 		metrics_request(r->code, us);
+	if (r->code && r->t_answer) {
+		M.phase_us[0] += (unsigned long long)(r->t_body - r->t0);
+		M.phase_us[1] += (unsigned long long)(r->t_done - r->t_body);
+		M.phase_us[2] += (unsigned long long)(r->t_answer - r->t_done);
+		M.phase_us[3] += (unsigned long long)(r->t0 + us - r->t_answer);
+		M.phase_count++;
+	}
 	if (!cf.quiet) {
 		char ts[32], line[256];
 		int n;

@@ -110,6 +110,19 @@ metrics_text(srw_buf *b)
 	counter(b, "webhookd_acks_from_spool_total",
 	    "Requests acknowledged from the spool because the database was slow (--ack-after).",
 	    M.acks_early);
+	srw_buf_adds(b, "# HELP webhookd_request_phase_seconds_total Where stored requests "
+	    "spent their time: reading and parsing the body, with the writer (queue and "
+	    "batch), waiting for the HTTP thread to resume them, answering.\n"
+	    "# TYPE webhookd_request_phase_seconds_total counter\n");
+	{
+		static const char *const phase[4] = { "read", "writer", "resume", "answer" };
+
+		for (int i = 0; i < 4; i++)
+			srw_buf_printf(b, "webhookd_request_phase_seconds_total{phase=\"%s\"} %.6f\n",
+			    phase[i], (double)M.phase_us[i] / 1e6);
+	}
+	counter(b, "webhookd_request_phase_requests_total",
+	    "Stored requests counted in webhookd_request_phase_seconds_total.", M.phase_count);
 	histogram(b, "webhookd_request_duration_seconds",
 	    "Time from the request's headers to its response.", M.lat_bucket,
 	    (double)M.lat_sum_us / 1e6);

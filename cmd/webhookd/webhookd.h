@@ -91,6 +91,10 @@ struct metrics {
 	atomic_ulong round_bucket[16];	/* the writer's rounds, by duration */
 	atomic_ullong round_sum_ms;
 	atomic_ulong acks_early;	/* requests answered from the spool */
+	/* stored requests' time by phase: read and parse, with the writer,
+	 * waiting to be resumed, answering (µs) */
+	atomic_ullong phase_us[4];
+	atomic_ulong phase_count;
 };
 extern struct metrics M;
 void metrics_request(int code, int64_t us);
