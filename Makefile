@@ -65,6 +65,8 @@ $(O)/t/%: t/unit/%.c $(LIB)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(shell pkg-config --cflags --libs check) $(LDLIBS)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+# the board's page is embedded with .incbin, which -MMD does not see
+$(O)/cmd/board/page.o: cmd/board/page.html cmd/board/board.js cmd/board/board.css
 
 deps:
 	@scripts/install-deps

@@ -45,5 +45,6 @@
 #include "srw/promql.h"
 #include "srw/rules.h"
 #include "srw/notify.h"
+#include "srw/httpd.h"
 
 #endif
