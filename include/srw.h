@@ -22,6 +22,7 @@
 #include "srw/table.h"
 #include "srw/streamload.h"
 #include "srw/hash.h"
+#include "srw/strtab.h"
 #include "srw/sections.h"
 #include "srw/alerttypes.h"
 #include "srw/card.h"
