@@ -164,8 +164,7 @@ series_get(const srw_point *p)
 	srw_buf_add(&keybuf, p->key.s, p->key.len + 1);
 	if (p->le)
 		srw_buf_adds(&keybuf, p->le);
-	h = srw_hash64(keybuf.s, keybuf.len, SRW_HASH_SEED);
-	h ^= h >> 29;	/* FNV's low bits are weak: the table index uses them */
+	h = srw_fasthash(keybuf.s, keybuf.len);
 	if (2 * (nser + 1) > tabcap)
 		tab_grow();
 	for (j = h & (tabcap - 1); tab[j]; j = (j + 1) & (tabcap - 1)) {

@@ -32,5 +32,8 @@ void srw_strtab_del(srw_strtab *t, const char *k);
 /* The next entry from *i on (start at 0), or NULL at the end. */
 srw_strtab_ent *srw_strtab_next(const srw_strtab *t, size_t *i);
 void srw_strtab_free(srw_strtab *t, void (*freeval)(void *));
+/* A fast hash of n bytes for in-memory tables (not stable across versions:
+ * never stored, never used for sharding; srw_hash64 is for that). */
+uint64_t srw_fasthash(const void *p, size_t n);
 
 #endif
