@@ -7,15 +7,22 @@ DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKGS = libcurl jansson libcjson libmariadb openssl libmicrohttpd yaml-0.1 \
-	libprotobuf-c snappy
+	libprotobuf-c snappy simdjson
+CXX ?= g++
+CXXFLAGS ?= -O2 -g
 
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Iinclude \
 	-MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 override LDLIBS += -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
-	-lpthread -lm
+	-lstdc++ -lpthread -lm
+# lib/simdjson.cpp, the one C++ file: the shim over simdjson (lib/val.c)
+override CXXFLAGS += -std=c++17 -Wall -Wextra -fno-exceptions -fno-rtti -Iinclude \
+	-MMD -MP $(shell pkg-config --cflags simdjson 2>/dev/null)
 
 ifeq ($(SAN),1)
 override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+override CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 override LDFLAGS += -fsanitize=address,undefined
 O = build-san
@@ -31,7 +38,7 @@ Q = @
 endif
 
 LIBSRC = $(wildcard lib/*.c)
-LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
+LIBOBJ = $(LIBSRC:%.c=$(O)/%.o) $(patsubst %.cpp,$(O)/%.o,$(wildcard lib/*.cpp))
 LIB = $(O)/libsrw.a
 TOOLS = $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 BINS = $(TOOLS:%=$(BIN)/%)
@@ -45,6 +52,11 @@ $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/%.o: %.cpp
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(CXXFLAGS) -c -o $@ $<
 
 $(LIB): $(LIBOBJ)
 	@rm -f $@

@@ -28,6 +28,8 @@
 #include "srw/insert_bulk.h"
 #include "srw/streamload.h"
 #include "srw/hash.h"
+#include "srw/strtab.h"
+#include "srw/simdjson.h"
 #include "srw/sections.h"
 #include "srw/alerttypes.h"
 #include "srw/card.h"
