@@ -39,5 +39,6 @@
 #include "srw/promql.h"
 #include "srw/rules.h"
 #include "srw/notify.h"
+#include "srw/durable.h"
 
 #endif

@@ -127,6 +127,20 @@ bind(struct ev *e, srw_ruleset *old)
 
 static void emit(struct ev *e, alert *a, bool resolved);
 static void post_batch(struct ev *e);
+static void reindex(rstate *s);
+
+void
+ev_reindex(rstate *s)
+{
+	reindex(s);
+}
+
+void
+ev_resolve(struct ev *e, alert *a)
+{
+	a->resolved_at = e->watermark;
+	emit(e, a, true);
+}
 
 void
 ev_bind_rules(struct ev *e)
@@ -169,6 +183,7 @@ ev_swap_rules(struct ev *e, srw_ruleset *rs, srw_pq *pq)
 			rstate_free(st);
 		}
 	free(onext);
+	e->dirty = true;
 	srw_ruleset_free(&old);
 	srw_pq_free(e->pq);
 	e->pq = pq;
@@ -517,8 +532,10 @@ alert_sweep(struct ev *e, srw_rule *r, rstate *s, int64_t t)
 			bool keep = false;
 
 			if (a->state == ST_FIRING && r->keep_firing_for_ms > 0) {
-				if (a->keep_since == NOTSET)
+				if (a->keep_since == NOTSET) {
 					a->keep_since = t;
+					e->dirty = true;
+				}
 				keep = t - a->keep_since < r->keep_firing_for_ms;
 			}
 			if (a->state == ST_PENDING) {
@@ -529,18 +546,24 @@ alert_sweep(struct ev *e, srw_rule *r, rstate *s, int64_t t)
 				emit(e, a, true);
 				drop = true;
 			}
-		} else {
+			e->dirty |= drop;
+		} else if (a->keep_since != NOTSET) {
 			a->keep_since = NOTSET;
+			e->dirty = true;
+		} else if (a->state == ST_PENDING && a->active_at == t) {
+			e->dirty = true;	/* new */
 		}
 		if (!drop) {
 			if (a->state == ST_PENDING && t - a->active_at >= r->for_ms) {
 				a->state = ST_FIRING;
 				a->fired_at = t;
 				a->last_sent = t;
+				e->dirty = true;
 				emit(e, a, false);
 			} else if (a->state == ST_FIRING && e->resend_ms >= 0 &&
 			    t - a->last_sent >= e->resend_ms) {
 				a->last_sent = t;
+				e->dirty = true;
 				emit(e, a, false);
 			}
 			a->seen = false;
@@ -593,7 +616,8 @@ track_eval(struct ev *e, srw_rule *r, rstate *s, int64_t t)
 	alert_sweep(e, r, s, t);
 }
 
-static void
+/* true when a series starts or stops being watched */
+static bool
 track_point(rstate *s, const srw_rule *r, const srw_point *p, int64_t ttl, bool shutdown)
 {
 	const char *kv[2 * MAXKV];
@@ -621,7 +645,7 @@ track_point(rstate *s, const srw_rule *r, const srw_point *p, int64_t ttl, bool 
 			strv_free_n(k->kv, k->n);
 			s->t[i] = s->t[--s->nt];
 		}
-		return;
+		return k != NULL;
 	}
 	if (!k) {
 		if (s->nt == s->capt)
@@ -632,10 +656,13 @@ track_point(rstate *s, const srw_rule *r, const srw_point *p, int64_t ttl, bool 
 		k->kv = kv_dup(kv, n);
 		k->n = n;
 		k->last = p->ts;
+		k->ttl = ttl;
+		return true;
 	}
 	if (p->ts > k->last)
 		k->last = p->ts;
 	k->ttl = ttl;
+	return false;
 }
 
 /* ---- group evaluation ---------------------------------------------------- */
@@ -763,6 +790,8 @@ ev_advance(struct ev *e, int64_t ts, bool inclusive)
 			srw_store_gc(e->store, e->next[best], srw_pq_horizon(e->pq) + 60000);
 		e->next[best] += e->rs.groups[best].interval_ms;
 	}
+	if (e->dirty && e->state_path)
+		ev_state_commit(e);
 }
 
 /* ---- input --------------------------------------------------------------- */
@@ -898,9 +927,9 @@ ev_input(struct ev *e, srw_val *rec, char *err, size_t errsz)
 
 		if (r->kind == SRW_RULE_MATCH) {
 			if (!shutdown && event_matches(r, rec, p))
-				track_point(r->user, r, p, 0, false);
+				e->dirty |= track_point(r->user, r, p, 0, false);
 		} else if (strcmp(r->service, p->name) == 0) {
-			track_point(r->user, r, p, ttl, shutdown && r->kind == SRW_RULE_HEARTBEAT);
+			e->dirty |= track_point(r->user, r, p, ttl, shutdown && r->kind == SRW_RULE_HEARTBEAT);
 		}
 	}
 	(void)event;

@@ -66,6 +66,14 @@ struct ev {
 	 * series key) hashes to shard are kept; time still advances on all */
 	unsigned shard, nshards;
 	const char *shard_by;
+	/* --state FILE (state.c): dirty when an evaluation changed what the
+	 * file holds */
+	const char *state_path;
+	bool dirty;
+	srw_buf stbuf;
+	unsigned long state_writes, state_errors;
+	size_t state_bytes;
+	int64_t state_write_ns;
 };
 
 void ev_init(struct ev *e);
@@ -74,6 +82,13 @@ void ev_advance(struct ev *e, int64_t ts, bool inclusive);
 void ev_flush(struct ev *e);
 void ev_bind_rules(struct ev *e);
 void ev_swap_rules(struct ev *e, srw_ruleset *rs, srw_pq *pq);
+void ev_reindex(rstate *s);
+void ev_resolve(struct ev *e, alert *a);	/* a resolved event, now */
+
+/* state.c: --state FILE */
+void ev_state_load(struct ev *e);
+void ev_state_save(struct ev *e);
+void ev_state_commit(struct ev *e);	/* output flushed, then the state saved */
 
 /* db.c: ops.alert_rules */
 void ev_db_open(struct ev *e);

@@ -16,7 +16,7 @@
 
 static char **rule_paths;
 static size_t nrule_paths;
-static const char *adhoc_expr, *post_url, *record_path, *reject_path, *query;
+static const char *adhoc_expr, *post_url, *record_path, *reject_path, *query, *state_path;
 static bool explain, live, strict, use_db;
 static int64_t dflt_interval = 60000, until_ms = -1, resend_ms = -1;
 
@@ -29,6 +29,7 @@ usage(void)
 	    "usage: evaluate [-r FILE|DIR]... [-e EXPR] [--interval DUR] [--db] [--live]\n"
 	    "                [--until TIME] [--resend DUR] [--post URL] [--record FILE]\n"
 	    "                [--explain] [--query EXPR] [--shard I/N [--shard-by LABEL]]\n"
+	    "                [--state FILE]\n"
 	    "                [--strict] [--reject FILE] [-v] [FILE ...]\n"
 	    "       evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
 	    "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
@@ -325,6 +326,7 @@ main(int argc, char *argv[])
 		{ "progress", no_argument, NULL, 'p' },
 		{ "shard", required_argument, NULL, 'H' },
 		{ "shard-by", required_argument, NULL, 'B' },
+		{ "state", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -371,6 +373,7 @@ main(int argc, char *argv[])
 				srw_die(SRW_EX_USAGE, "--shard wants I/N with 0 <= I < N, got '%s'", optarg);
 			break;
 		case 'B': shard_by = *optarg ? optarg : NULL; break;
+		case 'S': state_path = optarg; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
 		default: usage();
 		}
@@ -396,6 +399,8 @@ main(int argc, char *argv[])
 		do_explain();
 		return srw_finish(SRW_EX_OK);
 	}
+	if ((E.state_path = state_path))
+		ev_state_load(&E);
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
 	nopts.strict = strict;
@@ -412,6 +417,10 @@ main(int argc, char *argv[])
 		pthread_mutex_lock(&E.mu);
 	ev_advance(&E, until_ms > E.watermark ? until_ms : E.watermark, true);
 	ev_flush(&E);
+	if (E.state_path)
+		srw_debug("--state: %lu writes, last %zu bytes, %.3f ms each on average",
+		    E.state_writes, E.state_bytes, E.state_writes ? E.state_write_ns / 1e6 /
+		    E.state_writes : 0.0);
 	if (query)
 		run_query(until_ms >= 0 ? until_ms : E.watermark);
 	status = E.post_failed ? SRW_EX_UNAVAILABLE :
