@@ -23,6 +23,7 @@ ev_init(struct ev *e)
 	e->started = NOTSET;
 	e->resend_ms = -1;
 	e->db_poll_ms = 60000;
+	e->restored_at = e->resume_from = e->hold_until = NOTSET;
 	pthread_mutex_init(&e->mu, NULL);
 	srw_point_init(&e->pt);
 	srw_buf_init(&e->out);
@@ -61,6 +62,7 @@ rstate_free(rstate *s)
 	free(s->a);
 	free(s->t);
 	free(s->idx);
+	free(s->gone);
 	free(s->key);
 	free(s);
 }
@@ -183,7 +185,7 @@ ev_swap_rules(struct ev *e, srw_ruleset *rs, srw_pq *pq)
 			rstate_free(st);
 		}
 	free(onext);
-	e->dirty = true;
+	e->dirty = e->state_full = true;
 	srw_ruleset_free(&old);
 	srw_pq_free(e->pq);
 	e->pq = pq;
@@ -523,18 +525,25 @@ static void
 alert_sweep(struct ev *e, srw_rule *r, rstate *s, int64_t t)
 {
 	size_t i, k = 0;
+	bool ch = false;	/* what --state keeps changed */
 
 	for (i = 0; i < s->n; i++) {
 		alert *a = &s->a[i];
-		bool drop = false;
+		bool drop = false, was = ch;
 
+		ch = false;
+		if (!a->seen && t < e->hold_until && a->active_at <= e->restored_at) {
+			s->a[k++] = *a;	/* restored, and the input has no range to judge it yet */
+			ch = was;
+			continue;
+		}
 		if (!a->seen) {
 			bool keep = false;
 
 			if (a->state == ST_FIRING && r->keep_firing_for_ms > 0) {
 				if (a->keep_since == NOTSET) {
 					a->keep_since = t;
-					e->dirty = true;
+					ch = true;
 				}
 				keep = t - a->keep_since < r->keep_firing_for_ms;
 			}
@@ -546,36 +555,46 @@ alert_sweep(struct ev *e, srw_rule *r, rstate *s, int64_t t)
 				emit(e, a, true);
 				drop = true;
 			}
-			e->dirty |= drop;
+			ch |= drop;
 		} else if (a->keep_since != NOTSET) {
 			a->keep_since = NOTSET;
-			e->dirty = true;
+			ch = true;
 		} else if (a->state == ST_PENDING && a->active_at == t) {
-			e->dirty = true;	/* new */
+			ch = true;	/* new */
+		}
+		if (drop && e->state_path) {
+			if (s->ngone == s->capgone)
+				s->gone = srw_xrealloc(s->gone, (s->capgone = s->capgone * 2 + 16) *
+				    sizeof *s->gone);
+			s->gone[s->ngone++] = a->key;
 		}
 		if (!drop) {
 			if (a->state == ST_PENDING && t - a->active_at >= r->for_ms) {
 				a->state = ST_FIRING;
 				a->fired_at = t;
 				a->last_sent = t;
-				e->dirty = true;
+				ch = true;
 				emit(e, a, false);
 			} else if (a->state == ST_FIRING && e->resend_ms >= 0 &&
 			    t - a->last_sent >= e->resend_ms) {
 				a->last_sent = t;
-				e->dirty = true;
+				ch = true;
 				emit(e, a, false);
 			}
 			a->seen = false;
+			a->changed |= ch;
 			s->a[k++] = *a;
 		} else {
 			alert_free(a);
 		}
+		ch |= was;
 	}
 	if (k != s->n) {
 		s->n = k;
 		reindex(s);
 	}
+	if (ch)
+		s->dirty = e->dirty = true;
 }
 
 /* ---- heartbeat, presence_required, absence_required --------------------- */
@@ -912,6 +931,8 @@ ev_input(struct ev *e, srw_val *rec, char *err, size_t errsz)
 			return -1;
 		event = true;
 	}
+	if (e->resuming)
+		ev_state_resume(e, p->ts);
 	if (e->started == NOTSET)
 		e->started = e->watermark = p->ts;
 	if (p->ts > e->watermark) {
@@ -926,10 +947,11 @@ ev_input(struct ev *e, srw_val *rec, char *err, size_t errsz)
 		srw_rule *r = e->trk[i];
 
 		if (r->kind == SRW_RULE_MATCH) {
-			if (!shutdown && event_matches(r, rec, p))
-				e->dirty |= track_point(r->user, r, p, 0, false);
+			if (!shutdown && event_matches(r, rec, p) && track_point(r->user, r, p, 0, false))
+				((rstate *)r->user)->dirty = ((rstate *)r->user)->tracks_dirty = e->dirty = true;
 		} else if (strcmp(r->service, p->name) == 0) {
-			e->dirty |= track_point(r->user, r, p, ttl, shutdown && r->kind == SRW_RULE_HEARTBEAT);
+			if (track_point(r->user, r, p, ttl, shutdown && r->kind == SRW_RULE_HEARTBEAT))
+				((rstate *)r->user)->dirty = ((rstate *)r->user)->tracks_dirty = e->dirty = true;
 		}
 	}
 	(void)event;
