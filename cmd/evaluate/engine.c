@@ -789,7 +789,8 @@ ev_advance(struct ev *e, int64_t ts, bool inclusive)
 {
 	size_t g;
 
-	if (e->started == NOTSET || ts == NOTSET)
+	/* restored, and no point yet: no data to evaluate on */
+	if (e->started == NOTSET || ts == NOTSET || e->resuming)
 		return;
 	for (;;) {
 		size_t best = (size_t)-1;

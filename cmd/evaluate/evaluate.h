@@ -89,7 +89,7 @@ struct ev {
 	srw_buf stbuf;
 	unsigned long state_writes, state_snapshots, state_errors;
 	size_t state_bytes, journal_bytes;
-	int64_t state_write_ns;
+	int64_t state_write_ns, journal_write_ns;
 };
 
 void ev_init(struct ev *e);

@@ -418,10 +418,12 @@ main(int argc, char *argv[])
 	ev_advance(&E, until_ms > E.watermark ? until_ms : E.watermark, true);
 	ev_flush(&E);
 	if (E.state_path)
-		srw_debug("--state: %lu writes (%lu snapshots), snapshot %zu bytes, journal %zu "
-		    "bytes, %.3f ms a write on average", E.state_writes, E.state_snapshots,
-		    E.state_bytes, E.journal_bytes, E.state_writes ? E.state_write_ns / 1e6 /
-		    E.state_writes : 0.0);
+		srw_debug("--state: %lu snapshots (last %zu bytes, %.3f ms a write), %lu journal "
+		    "writes (%zu bytes in all, %.3f ms a write)", E.state_snapshots, E.state_bytes,
+		    E.state_snapshots ? E.state_write_ns / 1e6 / E.state_snapshots : 0.0,
+		    E.state_writes - E.state_snapshots, E.journal_bytes,
+		    E.state_writes > E.state_snapshots ? E.journal_write_ns / 1e6 /
+		    (E.state_writes - E.state_snapshots) : 0.0);
 	if (query)
 		run_query(until_ms >= 0 ? until_ms : E.watermark);
 	status = E.post_failed ? SRW_EX_UNAVAILABLE :

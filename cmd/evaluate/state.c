@@ -366,7 +366,8 @@ ev_state_save(struct ev *e)
 	e->dirty = e->state_full = false;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	e->state_writes++;
-	e->state_write_ns += (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
+	*(full ? &e->state_write_ns : &e->journal_write_ns) += (t1.tv_sec - t0.tv_sec) *
+	    1000000000LL + (t1.tv_nsec - t0.tv_nsec);
 	if (b->cap > (1 << 20) && b->len < b->cap / 4)
 		srw_buf_free(b);	/* a burst of alerts is over: give the memory back */
 }
