@@ -327,7 +327,7 @@ nf_flush_outbox(nf *n)
 	char path[4096], err[512];
 	FILE *fp;
 	char *line = NULL;
-	size_t cap = 0, kept = 0, done = 0;
+	size_t cap = 0, kept = 0, done = 0, tried = 0;
 	ssize_t len;
 	srw_buf keep;
 
@@ -368,6 +368,7 @@ nf_flush_outbox(nf *n)
 			char *s;
 
 			json_object_set_new(o, "attempts", json_integer((json_int_t)before + made));
+			tried += made;
 			s = srw_json_dumps(o);
 			srw_buf_printf(&keep, "%s\n", s);
 			free(s);
@@ -382,7 +383,7 @@ nf_flush_outbox(nf *n)
 	}
 	free(line);
 	fclose(fp);
-	if (done && srw_file_replace(path, keep.s ? keep.s : "", keep.len, err, sizeof err) != 0)
+	if ((done || tried) && srw_file_replace(path, keep.s ? keep.s : "", keep.len, err, sizeof err) != 0)
 		srw_die(SRW_EX_TEMPFAIL, "outbox: %s", err);
 	n->trigger = n->run_trigger;
 	if (done || kept)
