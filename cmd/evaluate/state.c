@@ -207,7 +207,8 @@ resume_from(const struct ev *e)
 	for (g = 0; g < e->rs.ngroups; g++)
 		if (e->next[g] != NOTSET && e->next[g] - e->rs.groups[g].interval_ms < t)
 			t = e->next[g] - e->rs.groups[g].interval_ms;
-	return t - (e->pq ? srw_pq_horizon(e->pq) : 0);
+	t -= e->pq ? srw_pq_horizon(e->pq) : 0;
+	return t < e->started ? e->started : t;	/* nothing before the first point */
 }
 
 /* The clock: a snapshot's first line, or a journal block's. */
