@@ -82,6 +82,12 @@ PAGERDUTY_BASE_URL=http://127.0.0.1:$port notify --pagerduty --outbox "$OB" --fl
 is "$rc:$(grep -c . "$T/pd.log")" "0:$before" "notify --flush: an event the log says was delivered is not sent again"
 ok "and it leaves the outbox" test ! -s "$OB/outbox.ndjson"
 
+# ---- a run killed while sending: the event is in DIR/inflight.ndjson ----------------------
+ev 7 firing | jq -c '{claim: "77", destination: "pagerduty", attempts: 0, record: .}' >"$OB/inflight.ndjson"
+PAGERDUTY_BASE_URL=http://127.0.0.1:$port notify --pagerduty --outbox "$OB" --flush >"$T/r6.out" 2>&1; rc=$?
+is "$rc:$(delivered "$T/pd.log" | awk '{ print $NF }')" "0:7" "the event a killed run was sending is sent first by the next one"
+ok "and is no longer in flight" test ! -s "$OB/inflight.ndjson"
+
 # ---- dedup across a restart ---------------------------------------------------------
 ev 5 firing | PAGERDUTY_BASE_URL=http://127.0.0.1:$port notify --pagerduty --dedup 1h --outbox "$OB" >/dev/null
 ev 5 firing | PAGERDUTY_BASE_URL=http://127.0.0.1:$port notify --pagerduty --dedup 1h --outbox "$OB" >"$T/r5.out"

@@ -237,10 +237,14 @@ deliver(nf *n, int d, const msg *m, const char *oclaim, int before, int *made)
 		report(ds->ops->name, m, "sent", 0, 0);	/* by the run that was killed */
 		return OK;
 	}
+	if (!oclaim)
+		nf_inflight(n, claim, ds->ops->name, m->rec);
 	if (n->db && (rc = nf_claim(n, claim, m, ds->ops->name)) <= 0) {
 		if (rc == 0) {
 			ds->elsewhere++;
 			report(ds->ops->name, m, "claimed", 0, 0);
+			if (!oclaim)
+				nf_inflight(n, NULL, NULL, NULL);
 			return OK;	/* another notify has it */
 		}
 		/* the database is down: send anyway (at least once) */
@@ -260,6 +264,8 @@ deliver(nf *n, int d, const msg *m, const char *oclaim, int before, int *made)
 		ds->failed++;
 		report(ds->ops->name, m, "failed", http, tries);
 	}
+	if (!oclaim)
+		nf_inflight(n, NULL, NULL, NULL);
 	return rc;
 }
 
@@ -324,18 +330,35 @@ nf_dispatch(nf *n, json_t *rec)
 void
 nf_flush_outbox(nf *n)
 {
-	char path[4096], err[512];
+	char path[4096], ipath[4096], err[512], chunk[65536];
 	FILE *fp;
 	char *line = NULL;
-	size_t cap = 0, kept = 0, done = 0, tried = 0;
+	size_t cap = 0, kept = 0, done = 0, tried = 0, k;
 	ssize_t len;
-	srw_buf keep;
+	srw_buf keep, all;
+	bool inflight;
 
 	if (!n->outbox)
 		return;
+	/* the event a killed run was sending goes first, then the outbox */
+	snprintf(ipath, sizeof ipath, "%s/inflight.ndjson", n->outbox);
 	snprintf(path, sizeof path, "%s/outbox.ndjson", n->outbox);
-	if (!(fp = fopen(path, "r")))
+	srw_buf_init(&all);
+	if ((fp = fopen(ipath, "r"))) {
+		while ((k = fread(chunk, 1, sizeof chunk, fp)) > 0)
+			srw_buf_add(&all, chunk, k);
+		fclose(fp);
+	}
+	inflight = all.len > 0;
+	if ((fp = fopen(path, "r"))) {
+		while ((k = fread(chunk, 1, sizeof chunk, fp)) > 0)
+			srw_buf_add(&all, chunk, k);
+		fclose(fp);
+	}
+	if (!all.len || !(fp = fmemopen(all.s, all.len, "r"))) {
+		srw_buf_free(&all);
 		return;
+	}
 	n->trigger = n->flush_trigger;
 	srw_buf_init(&keep);
 	while ((len = getline(&line, &cap, fp)) > 0) {
@@ -383,8 +406,12 @@ nf_flush_outbox(nf *n)
 	}
 	free(line);
 	fclose(fp);
-	if ((done || tried) && srw_file_replace(path, keep.s ? keep.s : "", keep.len, err, sizeof err) != 0)
+	if ((done || tried || inflight) &&
+	    srw_file_replace(path, keep.s ? keep.s : "", keep.len, err, sizeof err) != 0)
 		srw_die(SRW_EX_TEMPFAIL, "outbox: %s", err);
+	if (inflight)
+		nf_inflight(n, NULL, NULL, NULL);	/* settled, or in the outbox now */
+	srw_buf_free(&all);
 	n->trigger = n->run_trigger;
 	if (done || kept)
 		srw_info("outbox: %zu sent, %zu still waiting", done, kept);

@@ -113,4 +113,5 @@ bool nf_delivered(nf *n, const char *claim);
 void nf_seen_load(nf *n);
 size_t nf_outbox_count(nf *n);
 void nf_outbox_add(nf *n, const char *claim, const char *dest, int attempts, const json_t *rec);
+void nf_inflight(nf *n, const char *claim, const char *dest, const json_t *rec);	/* NULL: none */
 int nf_log_cmd(int argc, char *argv[]);

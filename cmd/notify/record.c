@@ -27,8 +27,11 @@ nf_record_open(nf *n, bool use_db)
 
 	gethostname(host, sizeof host - 1);
 	snprintf(n->instance, sizeof n->instance, "%s:%.100s", host, n->outbox ? n->outbox : "-");
+	/* the events come first: without the database they are still sent
+	 * (at least once), logged to the outbox directory */
 	if (use_db && !(n->db = srw_db_open(2, err, sizeof err)))
-		srw_die(SRW_EX_UNAVAILABLE, "--db: %s", err);
+		srw_warn("--db: %s; no claims, the log goes to %s", err,
+		    n->outbox ? "the outbox directory" : "nowhere");
 }
 
 /* ---- the log ------------------------------------------------------------ */
@@ -250,26 +253,52 @@ nf_seen_load(nf *n)
 
 /* ---- the outbox ----------------------------------------------------------- */
 
+static void
+entry(srw_buf *b, const char *claim, const char *dest, int attempts, const json_t *rec)
+{
+	char at[32], *s;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:O}", "claim", claim, "destination", dest,
+	    "queued_at", srw_time_fmt_sql(srw_now_ms(), at), "attempts", attempts, "record", rec);
+
+	s = srw_json_dumps(o);
+	srw_buf_printf(b, "%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
 void
 nf_outbox_add(nf *n, const char *claim, const char *dest, int attempts, const json_t *rec)
 {
-	char path[4096], err[512], at[32];
-	json_t *o;
-	char *s;
+	char path[4096], err[512];
 	srw_buf b;
 
 	path_of(n, "outbox.ndjson", path, sizeof path);
-	o = json_pack("{s:s, s:s, s:s, s:i, s:O}", "claim", claim, "destination", dest,
-	    "queued_at", srw_time_fmt_sql(srw_now_ms(), at), "attempts", attempts, "record", rec);
-	s = srw_json_dumps(o);
 	srw_buf_init(&b);
-	srw_buf_printf(&b, "%s\n", s);
+	entry(&b, claim, dest, attempts, rec);
 	/* nothing acknowledged is lost: the run stops rather than drop it */
 	if (srw_file_append_sync(path, b.s, b.len, err, sizeof err) != 0)
 		srw_die(SRW_EX_TEMPFAIL, "outbox: %s", err);
 	srw_buf_free(&b);
-	free(s);
-	json_decref(o);
+}
+
+/* The event being sent, in DIR/inflight.ndjson until it is settled (sent,
+ * refused, or in the outbox): a notify killed while sending it finds it
+ * there at its next start and sends it first, unless the log says it went. */
+void
+nf_inflight(nf *n, const char *claim, const char *dest, const json_t *rec)
+{
+	char path[4096], err[512];
+	srw_buf b;
+
+	if (!n->outbox)
+		return;
+	path_of(n, "inflight.ndjson", path, sizeof path);
+	srw_buf_init(&b);
+	if (claim)
+		entry(&b, claim, dest, 0, rec);
+	if (srw_file_replace(path, b.s ? b.s : "", b.len, err, sizeof err) != 0)
+		srw_die(SRW_EX_TEMPFAIL, "outbox: %s", err);
+	srw_buf_free(&b);
 }
 
 size_t
