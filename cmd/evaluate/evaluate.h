@@ -107,6 +107,9 @@ void ev_state_save(struct ev *e);
 void ev_state_commit(struct ev *e);	/* output flushed, then the state saved */
 void ev_state_resume(struct ev *e, int64_t first_ts);	/* the first point after a restore */
 
+/* replay.c: --replay over metrics.metrics_table */
+int ev_replay(struct ev *e, srw_db *db, int64_t from, int64_t to, char *err, size_t errsz);
+
 /* db.c: ops.alert_rules */
 void ev_db_open(struct ev *e);
 int ev_db_load(struct ev *e, srw_ruleset *rs, int64_t dflt_interval, char *err, size_t errsz);

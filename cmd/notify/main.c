@@ -3,7 +3,6 @@
  * webhooks, Lark custom bots (signed) and generic webhooks, with routing by
  * matchers, per-destination rate limits, retries and dedup.  What cannot be
  * delivered waits in an outbox; every attempt goes to a notification log. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,17 +12,33 @@
 
 static nf N = { .retries = 3 };
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: notify [--pagerduty] [--slack] [--lark] [--webhook URL]\n"
-	    "              [--route MATCHERS:DEST[,DEST]]... [--rate DEST=N/DUR]...\n"
-	    "              [--dedup DUR] [--retries N] [--outbox DIR] [--db] [--flush]\n"
-	    "              [--dry-run] [--strict] [--reject FILE] [-v] [FILE ...]\n"
-	    "       notify log [--since TIME] [--fingerprint FP] (--db | --outbox DIR)\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_PAGERDUTY = SRW_OPT_LONG, OPT_SLACK, OPT_LARK, OPT_WEBHOOK, OPT_RATE,
+	OPT_DEDUP, OPT_RETRIES, OPT_STRICT, OPT_REJECT, OPT_OUTBOX, OPT_DB, OPT_FLUSH };
+
+static const char synopsis[] =
+    "notify [--pagerduty] [--slack] [--lark] [--webhook URL]\n"
+    "              [--route MATCHERS:DEST[,DEST]]... [--rate DEST=N/DUR]...\n"
+    "              [--dedup DUR] [--retries N] [--outbox DIR] [--db] [--flush]\n"
+    "              [--dry-run] [--strict] [--reject FILE] [-v] [FILE ...]\n"
+    "       notify log [--since TIME] [--fingerprint FP] (--db | --outbox DIR)";
+static const srw_opt opts[] = {
+	{ "pagerduty", OPT_PAGERDUTY, NULL, "send to PagerDuty (a route naming it does too)" },
+	{ "slack", OPT_SLACK, NULL, "send to Slack" },
+	{ "lark", OPT_LARK, NULL, "send to Lark" },
+	{ "webhook", OPT_WEBHOOK, "URL", "send to a generic webhook at URL" },
+	{ "route", 'r', "MATCHERS:DEST[,DEST]", "send matching records to DEST (repeatable)" },
+	{ "rate", OPT_RATE, "DEST=N/DUR", "at most N messages per DUR to DEST" },
+	{ "dedup", OPT_DEDUP, "DUR", "drop repeats within DUR (default off)" },
+	{ "retries", OPT_RETRIES, "N", "retries per delivery, 0 to 20 (default 3)" },
+	{ "outbox", OPT_OUTBOX, "DIR", "keep undeliverable events in DIR, send them first next time" },
+	{ "db", OPT_DB, NULL, "log attempts to ops.notifications, claim events there" },
+	{ "flush", OPT_FLUSH, NULL, "send the outbox and exit (reads no input)" },
+	{ "dry-run", 'n', NULL, "print what would be sent, send nothing" },
+	{ "strict", OPT_STRICT, NULL, "stop at the first bad line (exit 65)" },
+	{ "reject", OPT_REJECT, "FILE", "keep bad lines in FILE" },
+	{ "verbose", 'v', NULL, "per destination counts on stderr (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static void
 add_rate(const char *arg)
@@ -87,25 +102,6 @@ int
 main(int argc, char *argv[])
 {
 	static const destops *const ops[ND] = { &pagerduty_ops, &slack_ops, &lark_ops, &webhook_ops };
-	static const struct option opts[] = {
-		{ "pagerduty", no_argument, NULL, 'P' },
-		{ "slack", no_argument, NULL, 'S' },
-		{ "lark", no_argument, NULL, 'L' },
-		{ "webhook", required_argument, NULL, 'W' },
-		{ "route", required_argument, NULL, 'r' },
-		{ "rate", required_argument, NULL, 'R' },
-		{ "dedup", required_argument, NULL, 'd' },
-		{ "retries", required_argument, NULL, 't' },
-		{ "outbox", required_argument, NULL, 'o' },
-		{ "db", no_argument, NULL, 'D' },
-		{ "flush", no_argument, NULL, 'f' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "reject", required_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *webhook = NULL;
 	srw_ndjson_opts no = { 0 };
 	int c, d, status = SRW_EX_OK;
@@ -115,35 +111,28 @@ main(int argc, char *argv[])
 
 	srw_init("notify", argc, argv);
 	if (argc > 1 && strcmp(argv[1], "log") == 0)
-		return srw_finish(nf_log_cmd(argc - 1, argv + 1));
-	while ((c = getopt_long(argc, argv, "r:nvh", opts, NULL)) != -1) {
+		return srw_finish(nf_log_cmd(argc - 1, argv + 1));	/* its own options */
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
-		case 'P': N.D[0].on = true; break;
-		case 'S': N.D[1].on = true; break;
-		case 'L': N.D[2].on = true; break;
-		case 'W': N.D[3].on = true; webhook = optarg; break;
+		case OPT_PAGERDUTY: N.D[0].on = true; break;
+		case OPT_SLACK: N.D[1].on = true; break;
+		case OPT_LARK: N.D[2].on = true; break;
+		case OPT_WEBHOOK: N.D[3].on = true; webhook = optarg; break;
 		case 'r':
 			rargs = srw_xrealloc(rargs, (nr + 1) * sizeof *rargs);
 			rargs[nr++] = optarg;
 			break;
-		case 'R': add_rate(optarg); break;
-		case 'd':
-			if ((N.dedup_ms = srw_parse_duration_ms(optarg)) < 0)
-				srw_die(SRW_EX_USAGE, "bad --dedup: %s", optarg);
-			break;
-		case 't':
-			N.retries = atoi(optarg);
-			if (N.retries < 0 || N.retries > 20)
-				srw_die(SRW_EX_USAGE, "--retries must be 0..20");
-			break;
-		case 'o': N.outbox = optarg; break;
-		case 'D': use_db = true; break;
-		case 'f': flush_only = true; break;
+		case OPT_RATE: add_rate(optarg); break;
+		case OPT_DEDUP: N.dedup_ms = srw_opt_duration(optarg, 0, INT64_MAX, "--dedup"); break;
+		case OPT_RETRIES: N.retries = (int)srw_opt_num(optarg, 0, 20, "--retries"); break;
+		case OPT_OUTBOX: N.outbox = optarg; break;
+		case OPT_DB: use_db = true; break;
+		case OPT_FLUSH: flush_only = true; break;
 		case 'n': N.dry_run = true; break;
-		case 's': no.strict = true; break;
-		case 'j': no.reject_path = optarg; break;
+		case OPT_STRICT: no.strict = true; break;
+		case OPT_REJECT: no.reject_path = optarg; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
 	for (i = 0; i < nr; i++)
@@ -152,9 +141,9 @@ main(int argc, char *argv[])
 	for (d = 0; d < ND && !N.D[d].on; d++)
 		;
 	if (d == ND)
-		srw_die(SRW_EX_USAGE, "no destination: give --pagerduty, --slack, --lark, --webhook or --route");
+		srw_opt_error("no destination: give --pagerduty, --slack, --lark, --webhook or --route");
 	if (flush_only && !N.outbox)
-		srw_die(SRW_EX_USAGE, "--flush needs --outbox DIR");
+		srw_opt_error("--flush needs --outbox DIR");
 	if (N.outbox && mkdir(N.outbox, 0700) != 0 && access(N.outbox, W_OK) != 0)
 		srw_die(SRW_EX_USAGE, "--outbox %s:", N.outbox);
 	for (d = 0; d < ND; d++) {

@@ -325,37 +325,41 @@ nf_outbox_count(nf *n)
 
 /* ---- notify log ------------------------------------------------------------ */
 
+enum { OPT_SINCE = SRW_OPT_LONG, OPT_FPR, OPT_DIR, OPT_LDB };
+
+static const char log_synopsis[] =
+    "notify log [--since TIME] [--fingerprint FP] (--db | --outbox DIR)";
+static const srw_opt log_opts[] = {
+	{ "since", OPT_SINCE, "TIME", "attempts at or after TIME (RFC 3339, SQL time, epoch ms)" },
+	{ "fingerprint", OPT_FPR, "FP", "attempts for one event's fingerprint" },
+	{ "db", OPT_LDB, NULL, "read ops.notifications" },
+	{ "outbox", OPT_DIR, "DIR", "read DIR/notifications.ndjson" },
+	{ NULL, 0, NULL, NULL },
+};
+
 int
 nf_log_cmd(int argc, char *argv[])
 {
 	const char *since = NULL, *fpr = NULL, *dir = NULL;
 	bool db = false;
 	int64_t since_ms = 0;
-	int i;
+	int c;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--since") == 0 && i + 1 < argc)
-			since = argv[++i];
-		else if (strcmp(argv[i], "--fingerprint") == 0 && i + 1 < argc)
-			fpr = argv[++i];
-		else if (strcmp(argv[i], "--outbox") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--db") == 0)
-			db = true;
-		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			printf("usage: notify log [--since TIME] [--fingerprint FP] (--db | --outbox DIR)\n"
-			    "  --since TIME       attempts at or after TIME (RFC 3339, SQL time or epoch ms)\n"
-			    "  --fingerprint FP   attempts for one event\n"
-			    "  --db               read ops.notifications\n"
-			    "  --outbox DIR       read DIR/notifications.ndjson\n");
-			return SRW_EX_OK;
-		} else
-			srw_die(SRW_EX_USAGE, "log: unknown argument %s (see notify log --help)", argv[i]);
+	srw_opt_begin(log_synopsis, log_opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
+		switch (c) {
+		case OPT_SINCE: since = optarg; break;
+		case OPT_FPR: fpr = optarg; break;
+		case OPT_DIR: dir = optarg; break;
+		case OPT_LDB: db = true; break;
+		}
 	}
+	if (optind < argc)
+		srw_opt_error("log: unexpected argument %s", argv[optind]);
 	if (since && srw_time_parse(since, &since_ms) != 0)
-		srw_die(SRW_EX_USAGE, "log: bad --since: %s", since);
+		srw_opt_error("log: --since: not a time: %s", since);
 	if (!db && !dir)
-		srw_die(SRW_EX_USAGE, "log: give --db or --outbox DIR");
+		srw_opt_error("log: give --db or --outbox DIR");
 	if (db) {
 		char err[512], at[32];
 		srw_db *h = srw_db_open(2, err, sizeof err);
