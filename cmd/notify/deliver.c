@@ -145,6 +145,7 @@ dry_run(dest *ds, json_t *body)
 	    "url", shown, "body", body);
 	srw_json_print(stdout, o);
 	json_decref(o);
+	json_decref(body);
 	ds->sent++;
 }
 
