@@ -48,5 +48,6 @@
 #include "srw/rules.h"
 #include "srw/notify.h"
 #include "srw/httpd.h"
+#include "srw/durable.h"
 
 #endif
