@@ -8,7 +8,8 @@ need_db
 plan 69
 
 NOW='2026-03-10 12:00:00'
-unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL INVESTIGATE_DB_USER
+unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL
+# run_sql runs only on a read-only account: scripts/testdb's investigate_ro
 seed_iv() {
 python3 - <<'PY' > "$T/seed.sql"
 import datetime as dt
@@ -215,7 +216,8 @@ is "$(j "$T/fake1/hdr-1.json" x-api-key)" MASKED "the key went in the x-api-key 
 sql "CREATE USER IF NOT EXISTS 'inv_ro'@'localhost' IDENTIFIED BY 'ro-pass-$$';
 CREATE USER IF NOT EXISTS 'inv_ro'@'%' IDENTIFIED BY 'ro-pass-$$';
 ALTER USER 'inv_ro'@'localhost' IDENTIFIED BY 'ro-pass-$$'; ALTER USER 'inv_ro'@'%' IDENTIFIED BY 'ro-pass-$$';
-GRANT SELECT ON *.* TO 'inv_ro'@'localhost'; GRANT SELECT ON *.* TO 'inv_ro'@'%'"
+GRANT srw_readonly TO 'inv_ro'@'localhost'; GRANT srw_readonly TO 'inv_ro'@'%';
+SET DEFAULT ROLE srw_readonly FOR 'inv_ro'@'localhost'; SET DEFAULT ROLE srw_readonly FOR 'inv_ro'@'%'"
 echo "ro-pass-$$" >"$T/ro-pass"
 # raw points for mquery's library path of query_cluster_metrics
 sql "DELETE FROM metrics.metrics_table WHERE labels LIKE '%iv-%';
@@ -223,7 +225,7 @@ INSERT INTO metrics.metrics_table (name, labels, ts, value, type) VALUES
  ('jvm_heap_size_bytes', '{\"cluster_id\":\"iv-heap\",\"instance\":\"fe1:8030\",\"type\":\"used\"}', $(date -u -d '2026-03-10 10:30:00' +%s)000, 5153960755, 'gauge'),
  ('jvm_heap_size_bytes', '{\"cluster_id\":\"iv-heap\",\"instance\":\"fe1:8030\",\"type\":\"used\"}', $(date -u -d '2026-03-10 11:30:00' +%s)000, 7516192768, 'gauge'),
  ('jvm_heap_size_bytes', '{\"cluster_id\":\"iv-other\",\"instance\":\"fe1:8030\",\"type\":\"used\"}', $(date -u -d '2026-03-10 11:30:00' +%s)000, 1, 'gauge')"
-HEAVY="SELECT COUNT(*) FROM information_schema.columns a, information_schema.columns b, information_schema.columns c"
+HEAVY="SELECT COUNT(*) FROM ops.seq_1_to_100000 a, ops.seq_1_to_100000 b WHERE a.seq + b.seq > 0"
 cat >"$T/script2.json" <<JSON
 {"api_key": "$KEY", "responses": [
  {"content": [{"type": "tool_use", "id": "toolu_b0", "name": "query_cluster_metrics", "input": {"cluster_id": "iv-heap", "selector": "jvm_heap_size_bytes{type=\\"used\\"}", "step": "1h", "hours": 3, "fn": "max"}},

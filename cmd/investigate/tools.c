@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <strings.h>
 
 #include "inv.h"
 
@@ -599,6 +600,80 @@ t_similar(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	return out;
 }
 
+static const char *
+ci_find(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (; *s; s++)
+		if (strncasecmp(s, w, n) == 0)
+			return s;
+	return NULL;
+}
+
+/* run_sql's account must hold nothing but SELECT on named schemas: a
+ * grant of anything else, or of SELECT on every schema (*.* on MariaDB,
+ * ALL DATABASES on StarRocks: mysql.user's hashes), is refused.  Grants of
+ * roles ("GRANT `r` TO …") carry no ON: the role's own grants are listed
+ * with them when it is the session's role. */
+static int
+ro_grants_ok(srw_db *db, char *why, size_t whysz)
+{
+	srw_res *r = srw_db_query(db, "SHOW GRANTS");
+	char **row;
+	int ok = 0;
+
+	if (!r) {
+		snprintf(why, whysz, "SHOW GRANTS failed: %s", srw_db_error(db));
+		return -1;
+	}
+	while (ok == 0 && (row = srw_res_next(r, NULL))) {
+		unsigned i;
+
+		for (i = 0; i < srw_res_ncols(r) && ok == 0; i++) {
+			const char *g = row[i], *on;
+			char privs[512];
+			size_t n;
+
+			if (!g || strncasecmp(g, "GRANT ", 6) != 0 || !(on = ci_find(g, " ON ")))
+				continue;
+			n = (size_t)(on - g) - 6;
+			if (n >= sizeof privs)
+				n = sizeof privs - 1;
+			memcpy(privs, g + 6, n);
+			privs[n] = '\0';
+			for (char *p = strtok(privs, ","); p; p = strtok(NULL, ",")) {
+				while (*p == ' ')
+					p++;
+				for (char *e = p + strlen(p); e > p && e[-1] == ' ';)
+					*--e = '\0';
+				if (strcasecmp(p, "USAGE") != 0 && strcasecmp(p, "SELECT") != 0 &&
+				    strcasecmp(p, "SHOW VIEW") != 0) {
+					snprintf(why, whysz, "its account may %s (%.200s); grant it SELECT only",
+					    p, g);
+					ok = -1;
+					break;
+				}
+				if (strcasecmp(p, "SELECT") == 0 && (strstr(on, "*.*") ||
+				    ci_find(on, "ALL DATABASES") || ci_find(on, "ALL CATALOGS"))) {
+					snprintf(why, whysz, "its account may read every schema (%.200s);"
+					    " grant SELECT on the srwatch schemas only", g);
+					ok = -1;
+					break;
+				}
+			}
+		}
+	}
+	srw_res_free(r);
+	return ok;
+}
+
+/*
+ * run_sql runs only on its own read-only account (INVESTIGATE_DB_USER),
+ * never on the tool's read-write one: the guard is the first line, the
+ * account the one that holds when the guard is wrong.  StarRocks has no
+ * read-only session to add, so on StarRocks the account is all there is.
+ */
 static srw_db *
 ro_db(struct inv *inv, char *err, size_t errsz)
 {
@@ -613,13 +688,21 @@ ro_db(struct inv *inv, char *err, size_t errsz)
 		snprintf(err, errsz, "%s", why);
 	if (inv->ro || inv->ro_failed)
 		return inv->ro;
-	if (user && pwfile && !(pw = srw_read_secret_file(pwfile, why, sizeof why))) {
+	if (!user || !*user) {
+		inv->ro_failed = true;
+		snprintf(why, sizeof why, "run_sql is unavailable: no read-only account is configured"
+		    " (set INVESTIGATE_DB_USER, and INVESTIGATE_DB_PASSWORD_FILE, to an account"
+		    " with SELECT on the srwatch schemas only; see investigate(1))");
+		snprintf(err, errsz, "%s", why);
+		return NULL;
+	}
+	if (pwfile && !(pw = srw_read_secret_file(pwfile, why, sizeof why))) {
 		inv->ro_failed = true;
 		snprintf(err, errsz, "%s", why);
 		return NULL;
 	}
-	if (!(inv->ro = srw_db_open_as(user, user ? (pw ? pw : srw_env("INVESTIGATE_DB_PASSWORD", "")) :
-	    NULL, 1, why, sizeof why))) {
+	if (!(inv->ro = srw_db_open_as(user, pw ? pw : srw_env("INVESTIGATE_DB_PASSWORD", ""),
+	    1, why, sizeof why))) {
 		inv->ro_failed = true;
 		snprintf(err, errsz, "run_sql is unavailable: %s", why);
 		snprintf(why, sizeof why, "%s", err);
@@ -627,6 +710,16 @@ ro_db(struct inv *inv, char *err, size_t errsz)
 		return NULL;
 	}
 	free(pw);
+	if (ro_grants_ok(inv->ro, err, errsz) != 0) {
+		snprintf(why, sizeof why, "run_sql is unavailable: INVESTIGATE_DB_USER=%.64s is not"
+		    " read-only: %s", user, err);
+		snprintf(err, errsz, "%s", why);
+		srw_warn("%s", why);
+		srw_db_close(inv->ro);
+		inv->ro = NULL;
+		inv->ro_failed = true;
+		return NULL;
+	}
 	/* a server-side time limit, and a read-only session where the server has one */
 	srw_buf_init(&q);
 	if (srw_db_dialect(inv->ro) == SRW_DIALECT_MARIADB) {
@@ -641,6 +734,13 @@ ro_db(struct inv *inv, char *err, size_t errsz)
 	return inv->ro;
 }
 
+/*
+ * Rows are read one at a time (a streamed result) and stop at the byte
+ * budget: the model sees at most that much anyway, and a result the size
+ * of rows x max_allowed_packet (REPEAT('x', 8000000) over 40 rows) never
+ * reaches memory.  The connection is cut when rows remain unread, and
+ * reopened by the next call.
+ */
 static json_t *
 t_sql(struct inv *inv, const json_t *args, char *err, size_t errsz)
 {
@@ -648,7 +748,11 @@ t_sql(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	char *run, why[512];
 	srw_db *db;
 	srw_res *r;
-	json_t *rs;
+	json_t *rs, *out;
+	char **row;
+	unsigned long *lens;
+	size_t bytes = 2, total = 0;
+	bool cut = false;
 
 	if (!sql)
 		return fail(err, errsz, "refused: give the statement as the string argument \"sql\"%s", "");
@@ -658,18 +762,77 @@ t_sql(struct inv *inv, const json_t *args, char *err, size_t errsz)
 		free(run);
 		return NULL;
 	}
-	r = srw_db_query(db, run);
-	if (!r) {
+	if (!(r = srw_db_query_stream(db, run))) {
 		snprintf(err, errsz, "the server refused the statement: %s", srw_db_error(db));
 		free(run);
 		return NULL;
 	}
-	rs = srw_res_to_json(r);
-	srw_res_free(r);
-	rs = json_pack("{s:s,s:I,s:I,s:o}", "sql", run, "row_limit", (json_int_t)inv->row_limit,
+	rs = json_array();
+	while ((row = srw_res_next(r, &lens))) {
+		json_t *o = json_object();
+		size_t rowbytes = 2;
+
+		for (unsigned i = 0; i < srw_res_ncols(r); i++) {
+			const char *name = srw_res_colname(r, i);
+			json_t *v;
+
+			/* a value past half the budget is never copied whole (cut
+			 * at a UTF-8 character's start), so one row still fits */
+			if (row[i] && (long)lens[i] > inv->budget / 2) {
+				size_t k = (size_t)inv->budget / 2;
+
+				while (k > 0 && ((unsigned char)row[i][k] & 0xC0) == 0x80)
+					k--;
+				if (!(v = json_stringn(row[i], k)))
+					v = json_string("");
+				cut = true;
+			} else {
+				v = srw_res_value_json(r, i, row, lens);
+			}
+			rowbytes += strlen(name) + 4 + (row[i] ? lens[i] : 4);
+			json_object_set_new(o, name, v);
+		}
+		total++;
+		if (json_array_size(rs) > 0 && (long)(bytes + rowbytes) > inv->budget) {
+			json_decref(o);
+			cut = true;
+			break;
+		}
+		bytes += rowbytes;
+		json_array_append_new(rs, o);
+		if ((long)bytes > inv->budget) {
+			cut = true;
+			break;
+		}
+	}
+	if (cut) {
+		srw_res_abandon(r);
+		srw_db_close(inv->ro);
+		inv->ro = NULL;
+	} else {
+		unsigned e = srw_db_errno(db);
+
+		srw_res_free(r);
+		if (e) {
+			snprintf(err, errsz, "the server stopped the statement: %s", srw_db_error(db));
+			json_decref(rs);
+			free(run);
+			return NULL;
+		}
+	}
+	out = json_pack("{s:s,s:I,s:I,s:o}", "sql", run, "row_limit", (json_int_t)inv->row_limit,
 	    "row_count", (json_int_t)json_array_size(rs), "rows", rs);
+	if (cut) {
+		char note[300];
+
+		snprintf(note, sizeof note, "truncated: reading stopped after %zu rows at the"
+		    " %ld-byte budget (values cut at %ld bytes); the rest was not fetched. Narrow"
+		    " the query (fewer columns, LEFT(col, N), a WHERE, a LIMIT)", total,
+		    inv->budget, inv->budget / 2);
+		json_object_set_new(out, "truncated", json_string(note));
+	}
 	free(run);
-	return rs;
+	return out;
 }
 
 static json_t *
