@@ -327,6 +327,10 @@ main(int argc, char *argv[])
 	    srw_ins_batches(st.ins) + st.jobs_batches, secs,
 	    secs > 0 ? (double)stored / secs : 0.0, dry_run ? " (dry run)" : "");
 
+	if (!st.jobs && srw_ins_send_cpu(st.ins) > 0)
+		srw_info("writer (%s): %.2f s CPU storing %llu rows (%.0f rows per CPU second)",
+		    srw_ins_path_name(st.ins), srw_ins_send_cpu(st.ins), stored,
+		    (double)stored / srw_ins_send_cpu(st.ins));
 	status = st.unavailable ? SRW_EX_UNAVAILABLE : st.rejected ? SRW_EX_REJECTED :
 	    st.cut ? SRW_EX_TEMPFAIL : 0;
 	if (st.cut)
