@@ -398,12 +398,20 @@ convert_str(srw_ins *ins, const srw_col *c, const char *s, size_t n, srw_cell *o
 			    (out->v.u = strtoull(s, &end, 10), errno == 0)) {
 				out->kind = SRW_CELL_UINT;
 			} else {
-				/* LARGEINT and friends: the server checks the range */
-				s += *s == '+';
+				/* LARGEINT and friends: the server checks the range.
+				 * Digits without sign or leading zeros ("-" kept) are
+				 * a number in SQL and in JSON alike. */
+				bool neg = *s == '-';
+
+				s += *s == '+' || *s == '-';
+				while (s[0] == '0' && s[1])
+					s++;
 				out->kind = SRW_CELL_NUMTEXT;
 				out->v.off = ins->rowbytes.len;
-				out->len = strlen(s);
-				srw_buf_add(&ins->rowbytes, s, out->len);
+				if (neg)
+					srw_buf_addc(&ins->rowbytes, '-');
+				srw_buf_adds(&ins->rowbytes, s);
+				out->len = ins->rowbytes.len - out->v.off;
 			}
 		}
 		return 0;
