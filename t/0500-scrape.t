@@ -107,6 +107,11 @@ kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 scrape "127.0.0.1:$port" >/dev/null 2>&1
 is "$?" 69 "unreachable target: exit 69"
 nok "no target is a usage error" sh -c 'scrape 2>/dev/null'
+scrape "$T/no-such-file" >/dev/null 2>"$T/err"
+is "$?" 64 "a missing input file: exit 64, as in every tool"
+ok "a missing input file is named" grep -q "no-such-file: No such file" "$T/err"
+scrape -i 5x "$T/no-such-file" >/dev/null 2>&1
+is "$?" 64 "--interval 5x: usage error"
 scrape --version | grep -q '^srwatch '
 is "$?" 0 "--version"
 done_testing

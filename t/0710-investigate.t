@@ -5,7 +5,7 @@
 # against the real database, bounds, fallback, storage, the Knowledge Lake.
 . "$(dirname "$0")/lib.sh"
 need_db
-plan 67
+plan 68
 
 NOW='2026-03-10 12:00:00'
 unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL INVESTIGATE_DB_USER
@@ -143,6 +143,7 @@ is "$?" 1 "bad task lines: exit 1, good tasks investigated"
 ok "markdown report has the root cause" grep -q '^\*\*Root cause\*\* (confidence 0\.[0-9]*): FE JVM heap exhaustion' "$T/md"
 ok "markdown names cluster and severity" grep -q '^## iv-heap (prod-bi): Critical' "$T/md"
 is "$(sql "SELECT status FROM agent.tasks WHERE task_id = 't-iv-1'")" done "the task is marked done"
+ok "one summary line on stderr (a cron journal shows the run)" grep -q '^investigate: 1 investigated$' "$T/err"
 
 # no key: the rules run without --offline
 investigate --now "$NOW" --cluster iv-disk --dry-run >"$T/nokey" 2>"$T/err"

@@ -129,6 +129,11 @@ ok "a later rule in the group sees the recorded series at the same instant" \
 evaluate -r "$T/rec.yml" --record "$T/rec.points" "$T/disk.ndjson" >"$T/rec.alerts"
 is "$(grep -c . "$T/rec.points") $(grep -c '"name"' "$T/rec.alerts")" "8 0" "--record FILE takes the points off stdout"
 
+evaluate -r "$T/no-such.yml" </dev/null >/dev/null 2>"$T/err"
+is "$?" 64 "a missing rules file: exit 64, as in every tool (65 is for one that does not parse)"
+evaluate --interval 1x -e up </dev/null >/dev/null 2>&1
+is "$?" 64 "--interval 1x: usage error"
+
 # ---- heartbeat: timeout, graceful shutdown -----------------------------------
 cat >"$T/hb.yml" <<'EOF'
 groups:

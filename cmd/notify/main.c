@@ -60,16 +60,30 @@ static struct { uint64_t h; int64_t at; } *seen;
 static size_t nseen, capseen;
 static unsigned long unrouted;
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: notify [--pagerduty] [--slack] [--lark] [--webhook URL]\n"
-	    "              [--route MATCHERS:DEST[,DEST]]... [--rate DEST=N/DUR]...\n"
-	    "              [--dedup DUR] [--retries N] [--dry-run] [--strict]\n"
-	    "              [--reject FILE] [-v] [FILE ...]\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_PAGERDUTY = SRW_OPT_LONG, OPT_SLACK, OPT_LARK, OPT_WEBHOOK, OPT_RATE,
+	OPT_DEDUP, OPT_RETRIES, OPT_STRICT, OPT_REJECT };
+
+static const char synopsis[] =
+    "notify [--pagerduty] [--slack] [--lark] [--webhook URL]\n"
+    "              [--route MATCHERS:DEST[,DEST]]... [--rate DEST=N/DUR]...\n"
+    "              [--dedup DUR] [--retries N] [--dry-run] [--strict]\n"
+    "              [--reject FILE] [-v] [FILE ...]";
+
+static const srw_opt opts[] = {
+	{ "pagerduty", OPT_PAGERDUTY, NULL, "send to PagerDuty (a route naming it does too)" },
+	{ "slack", OPT_SLACK, NULL, "send to Slack" },
+	{ "lark", OPT_LARK, NULL, "send to Lark" },
+	{ "webhook", OPT_WEBHOOK, "URL", "send to a generic webhook at URL" },
+	{ "route", 'r', "MATCHERS:DEST[,DEST]", "send matching records to DEST (repeatable)" },
+	{ "rate", OPT_RATE, "DEST=N/DUR", "at most N messages per DUR to DEST" },
+	{ "dedup", OPT_DEDUP, "DUR", "drop repeats within DUR (default off)" },
+	{ "retries", OPT_RETRIES, "N", "retries per delivery, 0 to 20 (default 3)" },
+	{ "dry-run", 'n', NULL, "print what would be sent, send nothing" },
+	{ "strict", OPT_STRICT, NULL, "stop at the first bad line (exit 65)" },
+	{ "reject", OPT_REJECT, "FILE", "keep bad lines in FILE" },
+	{ "verbose", 'v', NULL, "per destination counts on stderr (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -690,22 +704,6 @@ on_rec(srw_val *v, const srw_line *ln, void *ctx)
 int
 main(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "pagerduty", no_argument, NULL, 'P' },
-		{ "slack", no_argument, NULL, 'S' },
-		{ "lark", no_argument, NULL, 'L' },
-		{ "webhook", required_argument, NULL, 'W' },
-		{ "route", required_argument, NULL, 'r' },
-		{ "rate", required_argument, NULL, 'R' },
-		{ "dedup", required_argument, NULL, 'd' },
-		{ "retries", required_argument, NULL, 't' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "reject", required_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *webhook = NULL;
 	srw_ndjson_opts no = { 0 };
 	int c, d, status = SRW_EX_OK;
@@ -713,31 +711,24 @@ main(int argc, char *argv[])
 	size_t nr = 0, i;
 
 	srw_init("notify", argc, argv);
-	while ((c = getopt_long(argc, argv, "r:nvh", opts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
-		case 'P': D[D_PAGERDUTY].on = true; break;
-		case 'S': D[D_SLACK].on = true; break;
-		case 'L': D[D_LARK].on = true; break;
-		case 'W': D[D_WEBHOOK].on = true; webhook = optarg; break;
+		case OPT_PAGERDUTY: D[D_PAGERDUTY].on = true; break;
+		case OPT_SLACK: D[D_SLACK].on = true; break;
+		case OPT_LARK: D[D_LARK].on = true; break;
+		case OPT_WEBHOOK: D[D_WEBHOOK].on = true; webhook = optarg; break;
 		case 'r':
 			rargs = srw_xrealloc(rargs, (nr + 1) * sizeof *rargs);
 			rargs[nr++] = optarg;
 			break;
-		case 'R': add_rate(optarg); break;
-		case 'd':
-			if ((dedup_ms = srw_parse_duration_ms(optarg)) < 0)
-				srw_die(SRW_EX_USAGE, "bad --dedup: %s", optarg);
-			break;
-		case 't':
-			retries = atoi(optarg);
-			if (retries < 0 || retries > 20)
-				srw_die(SRW_EX_USAGE, "--retries must be 0..20");
-			break;
+		case OPT_RATE: add_rate(optarg); break;
+		case OPT_DEDUP: dedup_ms = srw_opt_duration(optarg, 0, INT64_MAX, "--dedup"); break;
+		case OPT_RETRIES: retries = (int)srw_opt_num(optarg, 0, 20, "--retries"); break;
 		case 'n': dry_run = true; break;
-		case 's': strict = true; break;
-		case 'j': reject_path = optarg; break;
+		case OPT_STRICT: strict = true; break;
+		case OPT_REJECT: reject_path = optarg; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
 	for (i = 0; i < nr; i++)
@@ -746,7 +737,7 @@ main(int argc, char *argv[])
 	for (d = 0; d < ND && !D[d].on; d++)
 		;
 	if (d == ND)
-		srw_die(SRW_EX_USAGE, "no destination: give --pagerduty, --slack, --lark, --webhook or --route");
+		srw_opt_error("no destination: give --pagerduty, --slack, --lark, --webhook or --route");
 	configure(webhook);
 	no.strict = strict;
 	no.reject_path = reject_path;

@@ -1,6 +1,7 @@
 /* scrape - Prometheus text exposition (StarRocks FE :8030/metrics, BE
  * :8040/metrics, files, stdin) in, metric points (NDJSON) out. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,15 +27,22 @@ struct round {
 	srw_point_label lab[2 * SRW_POINT_MAXLABELS + 1];
 };
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: scrape [-l NAME=VALUE]... [-i INTERVAL [-n COUNT]] [--time T]\n"
-	    "              [--timeout DURATION] [-v] TARGET...\n"
-	    "  TARGET: http(s)://URL, HOST:PORT (…/metrics), a file, or - for stdin\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_TIME = SRW_OPT_LONG, OPT_TIMEOUT };
+
+static const char synopsis[] =
+    "scrape [-l NAME=VALUE]... [-i INTERVAL [-n COUNT]] [--time T]\n"
+    "              [--timeout DURATION] [-v] TARGET...\n"
+    "  TARGET: http(s)://URL, HOST:PORT (.../metrics), a file, or - for stdin";
+
+static const srw_opt opts[] = {
+	{ "label", 'l', "NAME=VALUE", "add this label to every point (repeatable)" },
+	{ "interval", 'i', "INTERVAL", "scrape again every INTERVAL (default once)" },
+	{ "count", 'n', "COUNT", "with --interval: stop after COUNT rounds" },
+	{ "time", OPT_TIME, "T", "timestamp the first round T (tests, backfills)" },
+	{ "timeout", OPT_TIMEOUT, "DURATION", "per target (default 10s)" },
+	{ "verbose", 'v', NULL, "more diagnostics (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static void
 add_label(const char *kv)
@@ -206,7 +214,10 @@ target_init(struct target *t, const char *arg)
 	if (strstr(arg, "://")) {
 		t->url = srw_xstrdup(arg);
 	} else if (stat(arg, &sb) == 0 || !strchr(arg, ':')) {
-		return;	/* a file (a missing one is reported when read) */
+		/* a file; a missing one is a usage error, as in every tool */
+		if (stat(arg, &sb) != 0)
+			srw_die(SRW_EX_USAGE, "%s:", arg);
+		return;
 	} else {
 		srw_buf u;
 
@@ -225,16 +236,6 @@ target_init(struct target *t, const char *arg)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "label", required_argument, NULL, 'l' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "time", required_argument, NULL, 'T' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct target *tg;
 	struct round r = { 0 };
 	srw_buf body;
@@ -243,33 +244,26 @@ main(int argc, char *argv[])
 	bool has_stdin = false;
 
 	srw_init("scrape", argc, argv);
-	while ((c = getopt_long(argc, argv, "l:i:n:vh", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'l': add_label(optarg); break;
-		case 'i':
-			if ((interval_ms = srw_parse_duration_ms(optarg)) <= 0)
-				srw_die(SRW_EX_USAGE, "bad --interval '%s'", optarg);
-			break;
-		case 'n':
-			if ((count = atol(optarg)) < 1)
-				srw_die(SRW_EX_USAGE, "--count wants a number >= 1");
-			break;
-		case 'T':
+		case 'i': interval_ms = srw_opt_duration(optarg, 1, INT64_MAX, "--interval"); break;
+		case 'n': count = srw_opt_num(optarg, 1, LONG_MAX, "--count"); break;
+		case OPT_TIME:
 			if (srw_time_parse(optarg, &fixed_ts) != 0)
-				srw_die(SRW_EX_USAGE, "bad --time '%s'", optarg);
+				srw_opt_error("--time: not a time: '%s'", optarg);
 			break;
-		case 't':
-			if ((timeout_ms = srw_parse_duration_ms(optarg)) <= 0)
-				srw_die(SRW_EX_USAGE, "bad --timeout '%s'", optarg);
+		case OPT_TIMEOUT:
+			timeout_ms = srw_opt_duration(optarg, 1, INT64_MAX, "--timeout");
 			break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
+		srw_opt_error("no TARGET");
 	ntg = argc;
 	tg = srw_xcalloc((size_t)ntg, sizeof *tg);
 	for (i = 0; i < ntg; i++) {
