@@ -4,7 +4,7 @@
 # client's share of Stream Load (a fake BE that discards the body at once).
 #
 # Fair by construction: the same rows on every side, the server warmed by
-# one untimed run of each first, then BENCH_ROUNDS rounds (default 3) that
+# one untimed run of each first, then BENCH_ROUNDS rounds (default 5) that
 # alternate the contenders, each on an emptied table; min and median are
 # reported, the goals checked on the medians (ok/MISSED).
 # BENCH_ROWS (default 300000) sets the size.  Goals (issue 19): sr-insert
@@ -12,7 +12,7 @@
 # Stream Load body building and HTTP >= 300k alert rows per CPU second.
 set -euo pipefail
 N=${BENCH_ROWS:-300000}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 out=$BENCH_OUT/sr-insert
 mkdir -p "$out"
 db=$out/db
