@@ -28,6 +28,7 @@ struct srw_ins {
 	unsigned long long stored, refused;
 	unsigned long batches;
 	double send_cpu;	/* CPU seconds of the thread that stored batches */
+	char why[512];	/* why the last batch could not be stored */
 	/* pipeline: a sender thread sends one batch while the next is built */
 	pthread_t tid;
 	pthread_mutex_t mu;
@@ -121,8 +122,10 @@ send_split(srw_ins *ins, srw_ins_batch *b, size_t from, size_t to)
 		ins->batches++;
 		return 0;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		snprintf(ins->why, sizeof ins->why, "%s", reason);
 		return -1;
+	}
 	if (to - from == 1) {
 		refuse(ins, b, from, reason);
 		return 0;
@@ -668,6 +671,12 @@ unsigned long
 srw_ins_batches(const srw_ins *ins)
 {
 	return ins->batches;
+}
+
+const char *
+srw_ins_error(const srw_ins *ins)
+{
+	return ins->why;
 }
 
 double

@@ -106,7 +106,9 @@ give_up(struct state *st)
 	size_t i, n = srw_ins_pending(st->ins), len;
 
 	st->unavailable = true;
-	srw_warn("database unavailable: %s", srw_db_error(st->db));
+	srw_warn("%s unavailable: %s", strcmp(srw_ins_path_name(st->ins), "stream-load") ?
+	    "database" : "Stream Load", srw_ins_error(st->ins)[0] ? srw_ins_error(st->ins) :
+	    srw_db_error(st->db));
 	for (i = 0; i < n && st->reject; i++) {
 		const char *l = srw_ins_pending_line(st->ins, i, &len);
 
