@@ -93,22 +93,6 @@ reply_error(struct req *r, int code, const char *msg, const char *hname,
 	return rc;
 }
 
-/* Compares digests, so neither the secret nor its length shows in timing. */
-static bool
-same_secret(const char *got, const char *want_hex)
-{
-	char h[65];
-	unsigned char d = 0;
-	int i;
-
-	while (*got == ' ')
-		got++;
-	srw_sha256_hex(got, strlen(got), h);
-	for (i = 0; i < 64; i++)
-		d |= (unsigned char)(h[i] ^ want_hex[i]);
-	return d == 0;
-}
-
 static bool
 authorized(struct MHD_Connection *c)
 {
@@ -119,9 +103,9 @@ authorized(struct MHD_Connection *c)
 	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!h)
 		return false;
-	if (cf.bearer && strncasecmp(h, "Bearer ", 7) == 0 && same_secret(h + 7, cf.bearer))
+	if (cf.bearer && strncasecmp(h, "Bearer ", 7) == 0 && srw_token_same(h + 7, cf.bearer))
 		return true;
-	if (cf.basic && strncasecmp(h, "Basic ", 6) == 0 && same_secret(h + 6, cf.basic))
+	if (cf.basic && strncasecmp(h, "Basic ", 6) == 0 && srw_token_same(h + 6, cf.basic))
 		return true;
 	return false;
 }
