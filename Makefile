@@ -126,7 +126,7 @@ BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 DATADIR = $(PREFIX)/share/srwatch
 UNITDIR ?= $(PREFIX)/lib/systemd/system
-INSTSCRIPTS = daily-alert-pipeline srwatch-env srwatch-metrics
+INSTSCRIPTS = daily-alert-pipeline srwatch-env srwatch-metrics srwatch-targets
 UNITFILES = $(wildcard contrib/systemd/*.service contrib/systemd/*.socket contrib/systemd/*.timer)
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|/usr/local/bin|$(BINDIR)|g' -e 's|/usr/local/share/srwatch|$(DATADIR)|g'
