@@ -157,10 +157,18 @@ am_time(const char *s, char *buf)
 	return true;
 }
 
+struct kv {
+	const srw_val *v;
+	size_t pos;		/* in the object, so a repeated key keeps its last */
+};
+
 static int
 cmpkey(const void *a, const void *b)
 {
-	return strcmp(srw_val_key(*(srw_val *const *)a), srw_val_key(*(srw_val *const *)b));
+	const struct kv *x = a, *y = b;
+	int c = strcmp(srw_val_key(x->v), srw_val_key(y->v));
+
+	return c ? c : x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
 /* EXTERNAL/#/silences/new?filter={a="x", b="y"} as Alertmanager's UI wants
@@ -168,26 +176,31 @@ cmpkey(const void *a, const void *b)
 static void
 silence_url(srw_buf *out, const char *external, const srw_val *labels)
 {
-	srw_val **kv, *v;
+	struct kv *kv;
+	srw_val *v;
 	size_t n = 0, i, el = strlen(external);
+	bool first = true;
 	srw_buf f;
 
 	for (v = labels ? srw_val_first(labels) : NULL; v; v = srw_val_next(v))
 		n++;
 	kv = srw_xcalloc(n + 1, sizeof *kv);
 	n = 0;
-	for (v = labels ? srw_val_first(labels) : NULL; v; v = srw_val_next(v))
-		if (srw_val_str(v) && get(labels, srw_val_key(v)) == v)	/* last of a key */
-			kv[n++] = v;
+	for (v = labels ? srw_val_first(labels) : NULL; v; v = srw_val_next(v), n++)
+		kv[n] = (struct kv){ v, n };
 	qsort(kv, n, sizeof *kv, cmpkey);
 	srw_buf_init(&f);
 	srw_buf_addc(&f, '{');
 	for (i = 0; i < n; i++) {
-		const char *s = srw_val_str(kv[i]);
+		const char *s = srw_val_str(kv[i].v);
 
-		if (i)
+		/* a repeated key: only its last value counts */
+		if (!s || (i + 1 < n && strcmp(srw_val_key(kv[i].v), srw_val_key(kv[i + 1].v)) == 0))
+			continue;
+		if (!first)
 			srw_buf_adds(&f, ", ");
-		srw_buf_adds(&f, srw_val_key(kv[i]));
+		first = false;
+		srw_buf_adds(&f, srw_val_key(kv[i].v));
 		srw_buf_adds(&f, "=\"");
 		for (; *s; s++) {
 			if (*s == '"' || *s == '\\')

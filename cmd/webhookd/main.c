@@ -146,21 +146,6 @@ secret_digest(const char *path, bool basic)
 	return hex;
 }
 
-/* systemd socket activation: fd 3 when LISTEN_PID is us. */
-static int
-activated_fd(void)
-{
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-
-	if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) < 1)
-		return -1;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	fcntl(3, F_SETFD, FD_CLOEXEC);
-	return 3;
-}
-
 static bool
 is_socket(int fd, bool *listening)
 {
@@ -230,9 +215,7 @@ open_sockets(const char *spec, bool inetd, int *lfd, int *cfd, char *where, size
 			*cfd = take_inetd_socket(0);
 			snprintf(where, n, "one connection (inetd)");
 		}
-	} else if (!spec && (*lfd = activated_fd()) >= 0) {
-		if (!is_socket(*lfd, &listening))
-			srw_die(SRW_EX_USAGE, "LISTEN_FDS: descriptor 3 is not a socket");
+	} else if (!spec && (*lfd = srw_listen_activated(&listening)) >= 0) {
 		if (!listening) {	/* Accept=yes: one connection, as inetd */
 			*cfd = take_inetd_socket(*lfd);
 			*lfd = -1;

@@ -36,12 +36,17 @@ struct job {
 	struct job *next;
 	srw_buf rows;		/* NDJSON lines */
 	size_t nrows;
+	/* the lines parsed (by the HTTP thread, off the one writer thread),
+	 * nrows of them or NULL; the writer takes them over at its round */
+	srw_val **vals;
 	int code;		/* 0 while pending: 200, 422, 503 */
 	char msg[200];		/* "stored", "spooled", or the error */
 	bool refused;		/* the database refused one of its rows */
 	void (*done)(void *);
 	void *done_arg;
 };
+
+void job_free_vals(struct job *j);
 
 /* writer.c: the one thread that owns the database connection */
 void writer_start(void);

@@ -49,6 +49,8 @@ static int64_t last_try_ms, last_use_ms, last_replay_ms;
 struct rjob {
 	struct job *j;
 	size_t off, len;	/* its rows in rbuf */
+	srw_val **vals;		/* its rows parsed, taken from the job (or NULL) */
+	size_t nvals;
 	bool refused;
 	char msg[200];
 };
@@ -310,13 +312,14 @@ add_job(size_t k)
 {
 	const char *p = rbuf.s + rj[k].off, *end = p + rj[k].len;
 	char reason[512];
+	size_t i;
 
-	while (p < end) {
+	for (i = 0; p < end; i++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		bool fresh;
 		struct seen *s = seen_find(p, len, &fresh);
-		srw_val *v;
+		srw_val *v, *own = NULL;
 		int rc;
 
 		p += len + 1;
@@ -330,9 +333,11 @@ add_job(size_t k)
 			}
 			continue;
 		}
-		v = srw_val_parse(s->p, len);
+		/* parsed by the HTTP thread; a spool replay's rows are not */
+		if (!(v = i < rj[k].nvals ? rj[k].vals[i] : NULL))
+			v = own = srw_val_parse(s->p, len);
 		rc = v ? srw_ins_add(ins, v, s->p, len, reason, sizeof reason) : -1;
-		srw_val_free(v);
+		srw_val_free(own);
 		if (rc == -1) {
 			M.rows_refused++;
 			srw_warn("row refused: %s", v ? reason : "bad row");
@@ -388,7 +393,11 @@ round_begin(struct job *jobs)
 			caprj = caprj ? 2 * caprj : 64;
 			rj = srw_xrealloc(rj, caprj * sizeof *rj);
 		}
-		rj[nrj] = (struct rjob){ .j = j, .off = rbuf.len, .len = j->rows.len };
+		/* the parsed rows become the writer's: the watchdog may answer
+		 * the request (which frees it) while they are still in use */
+		rj[nrj] = (struct rjob){ .j = j, .off = rbuf.len, .len = j->rows.len,
+		    .vals = j->vals, .nvals = j->vals ? j->nrows : 0 };
+		j->vals = NULL;
 		srw_buf_add(&rbuf, j->rows.s, j->rows.len);
 		rows += (long)j->nrows;
 		nrj++;
@@ -421,11 +430,17 @@ round_end(void)
 static void
 round_free(void)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < nrf; i++)
 		free(rf[i].line);
 	nrf = 0;
+	for (k = 0; k < nrj; k++) {
+		for (i = 0; i < rj[k].nvals; i++)
+			srw_val_free(rj[k].vals[i]);
+		free(rj[k].vals);
+		rj[k].vals = NULL;
+	}
 }
 
 static void

@@ -9,12 +9,11 @@ struct MHD_Connection;
 /* ---- lib/httpd.c: what webhookd and board share as HTTP servers ------- */
 
 /*
- * Opens a listening TCP socket for [ADDR:]PORT or [V6]:PORT ("*" or an
- * empty ADDR: every address; a bare PORT: loopback).  PORT must be a
- * number 0..65535 (0: any free port), else a usage error (exit 64); a bind
- * failure exits 69.  shown gets "ADDR:PORT" as bound.  Warns when the
- * address is not loopback and have_token is false (anyone who can reach
- * the host can use the server).
+ * srw_listen (lib/listen.c) for a server people reach: PORT must be a
+ * number 0..65535 (0: any free port), else a usage error (exit 64) rather
+ * than the port modulo 65536; "*:PORT" is every address as ":PORT" is; and
+ * a warning when the address is not loopback and have_token is false
+ * (anyone who can reach the host can use the server).
  */
 int srw_httpd_listen(const char *spec, bool have_token, char *shown, size_t n);
 

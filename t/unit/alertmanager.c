@@ -176,6 +176,45 @@ START_TEST(urls_and_detail)
 }
 END_TEST
 
+/* Go's encoding/json keeps the last of a repeated key; so do we, in the
+ * document, the alert, its labels (and the silence link built from them). */
+START_TEST(repeated_keys_last_wins)
+{
+	ck_assert_int_eq(run("{\"alerts\":[{\"labels\":{\"alertname\":\"x\"}}],"
+	    "\"externalURL\":\"https://am.example\",\"alerts\":[{\"status\":\"resolved\","
+	    "\"status\":\"firing\",\"labels\":{\"b\":\"2\",\"alertname\":\"first\","
+	    "\"cluster_id\":\"c1\",\"alertname\":\"last\",\"a\":\"1\"},"
+	    "\"startsAt\":\"2026-03-10T14:01:00Z\"}]}"), 0);
+	ck_assert_int_eq(res.alerts, 1);
+	ck_assert_str_eq(field(0, "alert_name"), "last");
+	ck_assert_str_eq(field(0, "alert_status"), "Firing");
+	ck_assert_str_eq(field(0, "silence_url"), "https://am.example/#/silences/new?filter="
+	    "%7Ba%3D%221%22%2C%20alertname%3D%22last%22%2C%20b%3D%222%22%2C%20cluster_id%3D%22c1%22%7D");
+}
+END_TEST
+
+/* Only http(s) links; javascript:, data: and disguised forms dropped, counted. */
+START_TEST(links_http_only)
+{
+	ck_assert_int_eq(run("{\"externalURL\":\"javascript:alert(1)//\",\"alerts\":["
+	    "{\"labels\":{\"alertname\":\"a\",\"cluster_id\":\"c\"},"
+	    "\"annotations\":{\"dashboard_url\":\"JavaScript:alert(1)\"},"
+	    "\"generatorURL\":\"data:text/html,x\",\"silenceURL\":\" https://x.example\"},"
+	    "{\"labels\":{\"alertname\":\"b\",\"cluster_id\":\"c\"},"
+	    "\"annotations\":{\"dashboard_url\":\"java\\tscript:x\"},"
+	    "\"generatorURL\":\"HTTPS://prom.example/g\"}]}"), 0);
+	ck_assert_str_eq(field(0, "dashboard_url"), "(null)");
+	ck_assert_str_eq(field(0, "silence_url"), "(null)");
+	ck_assert_str_eq(field(1, "dashboard_url"), "HTTPS://prom.example/g");
+	ck_assert_int_eq(res.links_dropped, 5);
+	ck_assert(srw_link_ok("http://h/x"));
+	ck_assert(!srw_link_ok("http:///x"));
+	ck_assert(!srw_link_ok("https://h/a b"));
+	ck_assert(!srw_link_ok("vbscript:x"));
+	ck_assert(!srw_link_ok(""));
+}
+END_TEST
+
 START_TEST(bad_bodies)
 {
 	static const char *bad[] = {
@@ -225,6 +264,8 @@ main(void)
 	tcase_add_test(tc, incomplete_and_odd_values);
 	tcase_add_test(tc, urls_and_detail);
 	tcase_add_test(tc, bad_bodies);
+	tcase_add_test(tc, repeated_keys_last_wins);
+	tcase_add_test(tc, links_http_only);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
