@@ -18,13 +18,15 @@ static const char *listen_arg = "127.0.0.1:5060", *token_file, *grafana_url = ""
 static char *token;
 static volatile sig_atomic_t stop;
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: board [--listen [ADDR:]PORT] [--grafana-url URL] "
-	    "[--token-file FILE] [--refresh SECONDS] [--once SECTION]\n");
-	exit(SRW_EX_USAGE);
-}
+static const srw_opt opts[] = {
+	{ "listen", 'l', "[ADDR:]PORT", "address and port to serve the page on" },
+	{ "grafana-url", 'g', "URL", "link clusters to this Grafana" },
+	{ "token-file", 't', "FILE", "require the token in FILE" },
+	{ "refresh", 'r', "DURATION", "read the database this often (at least 0.5s)" },
+	{ "once", 'o', "SECTION", "print one section's JSON and exit" },
+	{ "verbose", 'v', NULL, "more diagnostics (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static void
 on_signal(int sig)
@@ -282,17 +284,6 @@ parse_listen(const char *s, struct sockaddr_in *sa)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "grafana-url", required_argument, NULL, 'g' },
-		{ "token-file", required_argument, NULL, 't' },
-		{ "refresh", required_argument, NULL, 'r' },
-		{ "once", required_argument, NULL, 'o' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct sockaddr_in sa;
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *info;
@@ -303,26 +294,20 @@ main(int argc, char *argv[])
 	int c, i;
 
 	srw_init("board", argc, argv);
-	while ((c = getopt_long(argc, argv, "l:g:t:r:o:vh", longopts, NULL)) != -1) {
+	srw_opt_begin("board [--listen [ADDR:]PORT] [--grafana-url URL] "
+	    "[--token-file FILE] [--refresh DURATION] [--once SECTION]", opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'l': listen_arg = optarg; break;
 		case 'g': grafana_url = optarg; break;
 		case 't': token_file = optarg; break;
-		case 'r': {
-			int64_t ms = srw_parse_duration_ms(optarg);
-
-			if (ms < 500)
-				srw_die(SRW_EX_USAGE, "--refresh: at least 0.5s");
-			cache.refresh_ms = ms;
-			break;
-		}
+		case 'r': cache.refresh_ms = srw_opt_duration(optarg, 500, INT64_MAX, "--refresh"); break;
 		case 'o': once = optarg; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
 	if (optind != argc)
-		usage();
+		srw_opt_error("no operands");
 	if (token_file && !(token = srw_read_secret_file(token_file, err, sizeof err)))
 		srw_die(SRW_EX_USAGE, "--token-file: %s", err);
 
