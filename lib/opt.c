@@ -232,6 +232,16 @@ srw_opt_duration(const char *arg, int64_t min_ms, int64_t max_ms, const char *wh
 	return ms;
 }
 
+void
+srw_opt_need_files(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (!srw_opt_is_stdin(argv[i]) && access(argv[i], R_OK) != 0)
+			srw_die(SRW_EX_USAGE, "%s:", argv[i]);
+}
+
 bool
 srw_opt_is_stdin(const char *arg)
 {

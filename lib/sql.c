@@ -25,11 +25,29 @@ struct srw_res {
 	unsigned ncols;
 };
 
+/* A missing table or schema is a deployment step not taken: the message
+ * names the DDL file that creates it, not just the server's words. */
+static void
+ddl_hint(srw_db *db)
+{
+	const char *dir = db->dialect == SRW_DIALECT_STARROCKS ? "starrocks" : "mariadb";
+	const char *q = strchr(db->errmsg, '\''), *e = q ? strchr(q + 1, '\'') : NULL;
+	size_t n = strlen(db->errmsg);
+
+	if (db->err == ER_BAD_DB_ERROR)
+		snprintf(db->errmsg + n, sizeof db->errmsg - n,
+		    " (create the schemas with sql/%s/00-schemas.sql)", dir);
+	else if (db->err == ER_NO_SUCH_TABLE && e && e - q < 128)
+		snprintf(db->errmsg + n, sizeof db->errmsg - n,
+		    " (create it with sql/%s/%.*s.sql)", dir, (int)(e - q - 1), q + 1);
+}
+
 static void
 seterr(srw_db *db)
 {
 	db->err = mysql_errno(db->m);
 	snprintf(db->errmsg, sizeof db->errmsg, "%s", mysql_error(db->m));
+	ddl_hint(db);
 }
 
 static int
@@ -246,6 +264,12 @@ srw_db_errno_transient(unsigned e)
 	default:
 		return false;
 	}
+}
+
+bool
+srw_db_errno_missing(unsigned e)
+{
+	return e == ER_NO_SUCH_TABLE || e == ER_BAD_DB_ERROR || e == ER_BAD_TABLE_ERROR;
 }
 
 bool

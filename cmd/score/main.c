@@ -185,7 +185,8 @@ query(srw_db *db, const char *sql)
 	srw_res *r = srw_db_query_retry(db, sql, 3);
 
 	if (!r)
-		srw_die(srw_db_errno_transient(srw_db_errno(db)) ? SRW_EX_UNAVAILABLE :
+		srw_die(srw_db_errno_transient(srw_db_errno(db)) ||
+		    srw_db_errno_missing(srw_db_errno(db)) ? SRW_EX_UNAVAILABLE :
 		    SRW_EX_SOFTWARE, "%s", srw_db_error(db));
 	return r;
 }

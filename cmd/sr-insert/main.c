@@ -348,6 +348,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (!table)
 		srw_opt_error("-t DB.TABLE is required");
+	srw_opt_need_files(argc, argv);
 	if (!srw_ident_ok(table) || !strchr(table, '.'))
 		srw_die(SRW_EX_USAGE, "-t wants DB.TABLE, got '%s'", table);
 

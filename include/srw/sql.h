@@ -37,6 +37,9 @@ const char *srw_db_error(const srw_db *db);
 bool srw_db_errno_transient(unsigned err);
 /* Data does not fit (bad value, too long, out of range, bad date, …). */
 bool srw_db_errno_data(unsigned err);
+/* The table or schema does not exist: a deployment step not taken (the
+ * error message names the DDL file); tools exit 69 on it, not 70. */
+bool srw_db_errno_missing(unsigned err);
 unsigned long long srw_db_affected(const srw_db *db);
 
 /* Append s quoted as a SQL string literal ('…', escaped for the connection).
