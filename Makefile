@@ -82,7 +82,8 @@ units: $(UNITS)
 demo: deps all
 	@SRW_BIN=$(CURDIR)/$(BIN) scripts/demo
 
-bench: deps all
+bench: all
+	@scripts/install-deps --bench
 	@SRW_BIN=$(CURDIR)/$(BIN) bench/run
 
 # libFuzzer targets (fuzz/*.c, built with clang): FUZZ_SECONDS each.
@@ -90,16 +91,43 @@ FUZZ_SECONDS ?= 30
 fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run
 
+# install: everything a deployment needs.  PREFIX (default /usr/local) and
+# DESTDIR as usual; SYSCONFDIR is where the units look for srwatch/env
+# (default /etc); UNITDIR where systemd units go.  Paths inside the units,
+# the crontab and inetd.conf are substituted for PREFIX.  srwatch(7)
+# DEPLOYMENT says what to do next (user, directories, env file, DDL, units).
+SYSCONFDIR ?= /etc
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+DATADIR = $(PREFIX)/share/srwatch
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTSCRIPTS = daily-alert-pipeline srwatch-env srwatch-metrics
+UNITFILES = $(wildcard contrib/systemd/*.service contrib/systemd/*.socket contrib/systemd/*.timer)
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|/usr/local/bin|$(BINDIR)|g' -e 's|/usr/local/share/srwatch|$(DATADIR)|g'
+
 install: all
-	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/srwatch
-	cp $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	cp scripts/daily-alert-pipeline $(DESTDIR)$(PREFIX)/bin/ 2>/dev/null || true
-	cp man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	cp man/man7/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
-	cp -r sql $(DESTDIR)$(PREFIX)/share/srwatch/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(DATADIR)/contrib/grafana $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BINS) $(INSTSCRIPTS:%=scripts/%) $(DESTDIR)$(BINDIR)/
+	install -m 644 man/man1/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/man7/*.7 $(DESTDIR)$(MANDIR)/man7/
+	cp -R sql share/kb share/rules $(DESTDIR)$(DATADIR)/
+	install -m 644 contrib/grafana/*.json contrib/grafana/README $(DESTDIR)$(DATADIR)/contrib/grafana/
+	install -m 644 contrib/env.example contrib/alertmanager-webhookd.yml $(DESTDIR)$(DATADIR)/contrib/
+	$(SUBST) crontab.example >$(DESTDIR)$(DATADIR)/contrib/crontab.example
+	$(SUBST) contrib/inetd.conf >$(DESTDIR)$(DATADIR)/contrib/inetd.conf
+	for u in $(UNITFILES); do \
+		$(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(INSTSCRIPTS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/%,$(wildcard man/man1/*.1 man/man7/*.7))
+	rm -f $(patsubst contrib/systemd/%,$(DESTDIR)$(UNITDIR)/%,$(UNITFILES))
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build build-san
 
-.PHONY: all check units demo bench fuzz install clean deps
+.PHONY: all check units demo bench fuzz install uninstall clean deps

@@ -17,6 +17,19 @@ struct srw_db {
 	char *user, *password;	/* password never logged */
 	unsigned err;
 	char errmsg[512];
+	unsigned gen;	/* connections made: a prepared statement is per connection */
+	bool last_stmt;	/* the last write was a prepared statement */
+	unsigned long long stmt_affected;
+};
+
+struct srw_stmt {
+	srw_db *db;
+	MYSQL_STMT *st;
+	unsigned gen;	/* db->gen it was prepared on */
+	char *sql;
+	size_t len;
+	MYSQL_BIND *bind;
+	unsigned nbind;
 };
 
 struct srw_res {
@@ -73,7 +86,8 @@ connect_once(srw_db *db, char *err, size_t errsz)
 	const char *dialect = srw_env("SRW_DIALECT", "auto");
 
 	if (db->m)
-		mysql_close(db->m);
+		mysql_close(db->m);	/* invalidates its prepared statements */
+	db->gen++;
 	if (!(db->m = mysql_init(NULL))) {
 		snprintf(err, errsz, "mysql_init failed");
 		return -1;
@@ -200,6 +214,7 @@ srw_db_exec(srw_db *db, const char *sql, size_t len)
 	if ((r = mysql_store_result(db->m)))
 		mysql_free_result(r);
 	db->err = 0;
+	db->last_stmt = false;
 	return 0;
 }
 
@@ -239,7 +254,121 @@ srw_db_error(const srw_db *db)
 unsigned long long
 srw_db_affected(const srw_db *db)
 {
-	return mysql_affected_rows(db->m);
+	return db->last_stmt ? db->stmt_affected : mysql_affected_rows(db->m);
+}
+
+bool
+srw_db_has_bulk(srw_db *db)
+{
+	unsigned long caps = 0;
+
+	if (db->dialect != SRW_DIALECT_MARIADB)
+		return false;
+	if (mariadb_get_infov(db->m, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &caps))
+		return false;
+	return (caps & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)) != 0;
+}
+
+srw_stmt *
+srw_stmt_new(srw_db *db, const char *sql, size_t len)
+{
+	srw_stmt *st = srw_xcalloc(1, sizeof *st);
+
+	st->db = db;
+	st->sql = srw_xstrndup(sql, len);
+	st->len = len;
+	return st;
+}
+
+void
+srw_stmt_free(srw_stmt *st)
+{
+	if (!st)
+		return;
+	if (st->st)
+		mysql_stmt_close(st->st);
+	free(st->bind);
+	free(st->sql);
+	free(st);
+}
+
+static void
+stmt_err(srw_stmt *st)
+{
+	st->db->err = mysql_stmt_errno(st->st);
+	snprintf(st->db->errmsg, sizeof st->db->errmsg, "%s", mysql_stmt_error(st->st));
+}
+
+/* Prepared on the current connection (again after a reconnect). */
+static int
+stmt_ready(srw_stmt *st)
+{
+	srw_db *db = st->db;
+
+	if (st->st && st->gen == db->gen)
+		return 0;
+	if (st->st)
+		mysql_stmt_close(st->st);
+	st->gen = db->gen;
+	if (!(st->st = mysql_stmt_init(db->m))) {
+		seterr(db);
+		return -1;
+	}
+	if (mysql_stmt_prepare(st->st, st->sql, (unsigned long)st->len) != 0) {
+		stmt_err(st);
+		mysql_stmt_close(st->st);
+		st->st = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+srw_stmt_exec_bulk(srw_stmt *st, const srw_param *p, unsigned nparams, size_t nrows)
+{
+	static const enum enum_field_types types[] = {
+		[SRW_PARAM_I64] = MYSQL_TYPE_LONGLONG,
+		[SRW_PARAM_U64] = MYSQL_TYPE_LONGLONG,
+		[SRW_PARAM_DBL] = MYSQL_TYPE_DOUBLE,
+		[SRW_PARAM_STR] = MYSQL_TYPE_STRING,
+	};
+	unsigned int size = (unsigned int)nrows, i;
+
+	st->db->last_stmt = true;
+	st->db->stmt_affected = 0;
+	if (stmt_ready(st) != 0)
+		return -1;
+	if (mysql_stmt_param_count(st->st) != nparams) {
+		st->db->err = CR_PARAMS_NOT_BOUND;
+		snprintf(st->db->errmsg, sizeof st->db->errmsg,
+		    "prepared statement wants %lu parameters, got %u",
+		    mysql_stmt_param_count(st->st), nparams);
+		return -1;
+	}
+	if (st->nbind < nparams) {
+		st->bind = srw_xrealloc(st->bind, nparams * sizeof *st->bind);
+		st->nbind = nparams;
+	}
+	memset(st->bind, 0, nparams * sizeof *st->bind);
+	for (i = 0; i < nparams; i++) {
+		MYSQL_BIND *b = &st->bind[i];
+
+		b->buffer_type = types[p[i].type];
+		b->buffer = (void *)p[i].vals;
+		b->is_unsigned = p[i].type == SRW_PARAM_U64;
+		b->length = (unsigned long *)p[i].lens;
+		b->u.indicator = (char *)p[i].null;
+	}
+	/* column-wise arrays: one execute stores every row */
+	if (mysql_stmt_attr_set(st->st, STMT_ATTR_ARRAY_SIZE, &size) != 0 ||
+	    mysql_stmt_bind_param(st->st, st->bind) != 0 ||
+	    mysql_stmt_execute(st->st) != 0) {
+		stmt_err(st);
+		return -1;
+	}
+	st->db->stmt_affected = mysql_stmt_affected_rows(st->st);
+	st->db->err = 0;
+	return 0;
 }
 
 bool

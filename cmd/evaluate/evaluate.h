@@ -75,6 +75,9 @@ void ev_flush(struct ev *e);
 void ev_bind_rules(struct ev *e);
 void ev_swap_rules(struct ev *e, srw_ruleset *rs, srw_pq *pq);
 
+/* replay.c: --replay over metrics.metrics_table */
+int ev_replay(struct ev *e, srw_db *db, int64_t from, int64_t to, char *err, size_t errsz);
+
 /* db.c: ops.alert_rules */
 void ev_db_open(struct ev *e);
 int ev_db_load(struct ev *e, srw_ruleset *rs, int64_t dflt_interval, char *err, size_t errsz);

@@ -17,19 +17,22 @@
 static char **rule_paths;
 static size_t nrule_paths;
 static const char *adhoc_expr, *post_url, *record_path, *reject_path, *query;
-static bool explain, live, strict, use_db;
+static bool explain, live, strict, use_db, replay;
+static int64_t replay_from = -1, replay_to = -1;
 static int64_t dflt_interval = 60000, until_ms = -1, resend_ms = -1;
 
 static struct ev E;
 
 enum { OPT_INTERVAL = SRW_OPT_LONG, OPT_DB, OPT_LIVE, OPT_UNTIL, OPT_RESEND, OPT_POST,
-	OPT_RECORD, OPT_EXPLAIN, OPT_QUERY, OPT_STRICT, OPT_REJECT, OPT_SHARD, OPT_SHARD_BY };
+	OPT_RECORD, OPT_EXPLAIN, OPT_QUERY, OPT_STRICT, OPT_REJECT, OPT_SHARD, OPT_SHARD_BY,
+	OPT_REPLAY, OPT_FROM, OPT_TO };
 
 static const char synopsis[] =
     "evaluate [-r FILE|DIR]... [-e EXPR] [--interval DUR] [--db] [--live]\n"
     "                [--until TIME] [--resend DUR] [--post URL] [--record FILE]\n"
     "                [--explain] [--query EXPR] [--shard I/N [--shard-by LABEL]]\n"
     "                [--strict] [--reject FILE] [-v] [FILE ...]\n"
+    "       evaluate --replay --from TIME --to TIME [-r FILE|DIR]... [-e EXPR] [...]\n"
     "       evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
     "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
     "       evaluate rule rm NAME\n"
@@ -49,6 +52,9 @@ static const srw_opt opts[] = {
 	{ "query", OPT_QUERY, "EXPR", "print EXPR's value at the end of input" },
 	{ "shard", OPT_SHARD, "I/N", "only the series of shard I of N" },
 	{ "shard-by", OPT_SHARD_BY, "LABEL", "the label shards are chosen by (cluster_id)" },
+	{ "replay", OPT_REPLAY, NULL, "evaluate the points stored in metrics.metrics_table" },
+	{ "from", OPT_FROM, "TIME", "--replay: start of the history" },
+	{ "to", OPT_TO, "TIME", "--replay: end of the history" },
 	{ "strict", OPT_STRICT, NULL, "stop at the first bad line (exit 65)" },
 	{ "reject", OPT_REJECT, "FILE", "keep bad lines in FILE" },
 	{ "progress", 'p', NULL, "show progress even when stderr is not a terminal" },
@@ -366,9 +372,20 @@ main(int argc, char *argv[])
 				srw_opt_error("--shard wants I/N with 0 <= I < N, got '%s'", optarg);
 			break;
 		case OPT_SHARD_BY: shard_by = *optarg ? optarg : NULL; break;
+		case OPT_REPLAY: replay = true; break;
+		case OPT_FROM:
+			if (srw_time_parse(optarg, &replay_from) != 0)
+				srw_opt_error("--from: not a time: %s", optarg);
+			break;
+		case OPT_TO:
+			if (srw_time_parse(optarg, &replay_to) != 0)
+				srw_opt_error("--to: not a time: %s", optarg);
+			break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
 		}
 	}
+	if (replay && (replay_from < 0 || replay_to <= replay_from || live || optind < argc))
+		srw_opt_error("--replay wants --from TIME --to TIME (from < to), no --live, no input files");
 	if (!nrule_paths && !adhoc_expr && !use_db && !query)
 		srw_opt_error("no rules: give -r FILE|DIR, -e EXPR, --db or --query");
 	/* a missing rules file is a usage error (64) as in every tool; a
@@ -406,7 +423,17 @@ main(int argc, char *argv[])
 		pthread_create(&th, NULL, ticker, NULL);
 		pthread_detach(th);
 	}
-	srw_ndjson_files(argc - optind, argv + optind, on_rec, NULL);
+	if (replay) {
+		srw_db *db = srw_db_open(3, err, sizeof err);
+
+		if (!db)
+			srw_die(SRW_EX_UNAVAILABLE, "%s", err);
+		if (ev_replay(&E, db, replay_from, replay_to, err, sizeof err) < 0)
+			srw_die(SRW_EX_UNAVAILABLE, "%s", err);
+		srw_db_close(db);
+	} else {
+		srw_ndjson_files(argc - optind, argv + optind, on_rec, NULL);
+	}
 	if (live)
 		pthread_mutex_lock(&E.mu);
 	ev_advance(&E, until_ms > E.watermark ? until_ms : E.watermark, true);

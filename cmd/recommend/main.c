@@ -13,15 +13,16 @@
 
 enum fmt { F_NDJSON, F_TEXT, F_MARKDOWN, F_HTML };
 
-static bool use_stdin, list_types, show_progress;
+static bool use_stdin, list_types, show_progress, no_backtest;
 
-enum { OPT_TOP = SRW_OPT_LONG, OPT_NOISY_COUNT, OPT_NOISY_CLUSTERS, OPT_FLAP };
+enum { OPT_TOP = SRW_OPT_LONG, OPT_NOISY_COUNT, OPT_NOISY_CLUSTERS, OPT_FLAP, OPT_NO_BACKTEST };
 
 static const char synopsis[] =
     "recommend [--format ndjson|text|markdown|html] [--top N]\n"
     "                 [--noisy-count N] [--noisy-clusters N] [--flap N]\n"
     "                 [--strict] [--reject FILE] [--progress] [-v] [-] [DATE ...]\n"
-    "       recommend --types [--format ndjson|text]";
+    "       recommend --types [--format ndjson|text]\n"
+    "       recommend tune NAME [--rule FILE] [--days N | --from TIME --to TIME] [...]";
 
 static const srw_opt opts[] = {
 	{ "stdin", 'i', NULL, "read alert rows from stdin (the same as the operand -)" },
@@ -30,6 +31,7 @@ static const srw_opt opts[] = {
 	{ "noisy-count", OPT_NOISY_COUNT, "N", "firings a day that make a name noisy (default 10)" },
 	{ "noisy-clusters", OPT_NOISY_CLUSTERS, "N", "clusters that make a name noisy (default 3)" },
 	{ "flap", OPT_FLAP, "N", "re-fires on one cluster that make it flapping (default 3)" },
+	{ "no-backtest", OPT_NO_BACKTEST, NULL, "no backtested advice for noisy alerts (recommend tune)" },
 	{ "types", 't', NULL, "print the alert-type table" },
 	{ "strict", 's', NULL, "stop at the first bad line (exit 65)" },
 	{ "reject", 'r', "FILE", "keep bad lines in FILE" },
@@ -186,6 +188,24 @@ summary(const struct rc_state *st)
 	}
 }
 
+/* Each noisy alert with a rule in the suite's table gets the advice of
+ * recommend tune over the week ending with its day, where the stored
+ * history allows (points, or issues people acted on). */
+static void
+backtest_noisy(struct rc_state *st)
+{
+	for (size_t i = 0; i < st->ndays; i++) {
+		struct rc_day *d = st->days[i];
+
+		for (size_t j = 0; d->want && j < d->nalerts; j++) {
+			struct rc_alert *a = d->sorted[j];
+
+			if (a->noisy && !a->tuning)
+				a->tuning = rc_tune_advice(a->name, d->end - 7 * 86400000LL, d->end);
+		}
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -195,6 +215,8 @@ main(int argc, char *argv[])
 	int c, i, status = SRW_EX_OK;
 
 	srw_init("recommend", argc, argv);
+	if (argc > 1 && strcmp(argv[1], "tune") == 0)
+		return srw_finish(rc_tune(argc - 1, argv + 1));
 	srw_opt_begin(synopsis, opts);
 	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
@@ -208,6 +230,7 @@ main(int argc, char *argv[])
 			st.o.noisy_clusters = srw_opt_num(optarg, 1, LONG_MAX, "--noisy-clusters");
 			break;
 		case OPT_FLAP: st.o.flap_min = srw_opt_num(optarg, 1, LONG_MAX, "--flap"); break;
+		case OPT_NO_BACKTEST: no_backtest = true; break;
 		case 't': list_types = true; break;
 		case 's': no.strict = true; break;
 		case 'r': no.reject_path = optarg; break;
@@ -261,6 +284,8 @@ main(int argc, char *argv[])
 		status = load_db(&st);
 	}
 	rc_finish(&st);
+	if (!use_stdin && !no_backtest)
+		backtest_noisy(&st);
 
 	switch (fmt) {
 	case F_NDJSON: rc_write_ndjson(&st, stdout); summary(&st); break;

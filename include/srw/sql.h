@@ -40,7 +40,25 @@ bool srw_db_errno_data(unsigned err);
 /* The table or schema does not exist: a deployment step not taken (the
  * error message names the DDL file); tools exit 69 on it, not 70. */
 bool srw_db_errno_missing(unsigned err);
+/* Rows the last write changed (of a bulk execute: all its rows). */
 unsigned long long srw_db_affected(const srw_db *db);
+
+/* Bulk prepared statements (MariaDB 10.2+): one INSERT prepared once, then
+ * executed with column-wise arrays of typed values, so a batch is one round
+ * trip with no SQL text per row.  The statement is prepared lazily and again
+ * after a reconnect; errors go to srw_db_errno/error like exec's. */
+typedef struct srw_stmt srw_stmt;
+enum srw_param_type { SRW_PARAM_I64, SRW_PARAM_U64, SRW_PARAM_DBL, SRW_PARAM_STR };
+typedef struct srw_param {
+	enum srw_param_type type;
+	const void *vals;	/* int64_t[], uint64_t[], double[] or const char *[] */
+	const unsigned long *lens;	/* STR: byte lengths (NULs allowed) */
+	const char *null;	/* per row 1 for NULL, 0 for a value; NULL: none */
+} srw_param;
+bool srw_db_has_bulk(srw_db *db);
+srw_stmt *srw_stmt_new(srw_db *db, const char *sql, size_t len);
+int srw_stmt_exec_bulk(srw_stmt *st, const srw_param *p, unsigned nparams, size_t nrows);
+void srw_stmt_free(srw_stmt *st);
 
 /* Append s quoted as a SQL string literal ('…', escaped for the connection).
  * NUL bytes are escaped too (\0). */
