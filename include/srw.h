@@ -26,7 +26,7 @@
 #include "srw/insert_bulk.h"
 #include "srw/streamload.h"
 #include "srw/hash.h"
-#include "srw/sections.h"
+#include "srw/alerts.h"
 #include "srw/alerttypes.h"
 #include "srw/card.h"
 #include "srw/lark.h"
