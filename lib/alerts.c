@@ -243,7 +243,7 @@ on_line(srw_val *row, const srw_line *ln, void *ctx)
 	int n = srw_alert_split_val(&c->r, row, &cs);
 
 	if (n == 0) {
-		srw_ndjson_reject(ln, "not an alert row (no alert_name)");
+		srw_ndjson_reject(ln, "no alert_name (not an alert row)");
 		return SRW_NDJSON_REJECT;
 	}
 	if ((n = filter(c->f, c->r.s, n)) == 0)

@@ -73,6 +73,7 @@ struct rc_state {
 	const char **clid;	/* by index: the map's key */
 	char **clname;
 	size_t ncl, capcl;
+	long bad_rows;		/* database rows with bad data (warned about) */
 };
 
 void *rc_map_get(const struct rc_map *m, const char *key);
