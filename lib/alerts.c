@@ -98,16 +98,36 @@ srw_alert_split(srw_alert_row *r, const char *message_id, const char *created_at
 	return n;
 }
 
+/* One pass over the row's keys (this is every alert tool's hot path): a
+ * key is compared with the names that start with its letter only. */
 int
 srw_alert_split_val(srw_alert_row *r, const srw_val *row, const srw_section **out)
 {
-	const char *v[SRW_ALERT_NF];
+	const char *v[SRW_ALERT_NF] = { 0 }, *msgid = NULL, *created = NULL;
+	srw_val *kv;
 	int f;
 
-	for (f = 0; f < SRW_ALERT_NF; f++)
-		v[f] = srw_val_get_str(row, srw_alert_fields[f]);
-	return srw_alert_split(r, srw_val_get_str(row, "message_id"),
-	    srw_val_get_str(row, "created_at"), v, out);
+	for (kv = srw_val_first(row); kv; kv = srw_val_next(kv)) {
+		const char *k = srw_val_key(kv);
+
+		if (k[0] == 'm' && strcmp(k, "message_id") == 0) {
+			if (!msgid)
+				msgid = srw_val_str(kv);
+			continue;
+		}
+		if (k[0] == 'c' && strcmp(k, "created_at") == 0) {
+			if (!created)
+				created = srw_val_str(kv);
+			continue;
+		}
+		for (f = 0; f < SRW_ALERT_NF; f++)
+			if (k[0] == srw_alert_fields[f][0] && !v[f] &&
+			    strcmp(k, srw_alert_fields[f]) == 0) {
+				v[f] = srw_val_str(kv);
+				break;
+			}
+	}
+	return srw_alert_split(r, msgid, created, v, out);
 }
 
 void
