@@ -34,8 +34,8 @@ parts(const char *s)
 {
 	int n = 1;
 
-	for (; *s; s++)
-		n += *s == '|';
+	while ((s = strchr(s, '|')))
+		n++, s++;
 	return n;
 }
 
@@ -43,6 +43,7 @@ int
 srw_alert_split(srw_alert_row *r, const char *message_id, const char *created_at,
     const char *const fields[SRW_ALERT_NF], const srw_section **out)
 {
+	static char empty[] = "";
 	size_t len[SRW_ALERT_NF], total = 0, k;
 	char created[20] = "", *p;
 	int64_t ms = -1;
@@ -54,8 +55,12 @@ srw_alert_split(srw_alert_row *r, const char *message_id, const char *created_at
 	for (k = 0; k < sizeof ident / sizeof ident[0]; k++)
 		if (fields[ident[k]] && (i = parts(fields[ident[k]])) > n)
 			n = i;
-	for (f = 0; f < SRW_ALERT_NF; f++)
-		total += (len[f] = fields[f] ? strlen(fields[f]) : 0) + 1;
+	/* only a field that is cut is copied; the others are pointed at */
+	for (f = 0; f < SRW_ALERT_NF; f++) {
+		len[f] = 0;
+		if (n > 1 && fields[f] && strchr(fields[f], '|'))
+			total += (len[f] = strlen(fields[f])) + 1;
+	}
 	if (total > r->bufcap) {
 		free(r->buf);
 		r->bufcap = total > 2 * r->bufcap ? total : 2 * r->bufcap;
@@ -65,7 +70,10 @@ srw_alert_split(srw_alert_row *r, const char *message_id, const char *created_at
 		r->cap = n > 2 * r->cap ? n : 2 * r->cap;
 		r->s = srw_xrealloc(r->s, (size_t)r->cap * sizeof *r->s);
 	}
-	if (created_at && srw_time_parse(created_at, &ms) == 0)
+	/* the SQL form is kept as it is; other forms are normalised to it */
+	if (created_at && strlen(created_at) == 19 && srw_time_parse_sql(created_at, &ms) == 0)
+		memcpy(created, created_at, 20);
+	else if (created_at && srw_time_parse(created_at, &ms) == 0)
 		srw_time_fmt_sql(ms, created);
 	else
 		ms = -1;
@@ -76,10 +84,17 @@ srw_alert_split(srw_alert_row *r, const char *message_id, const char *created_at
 		r->s[i].created_ms = ms;
 		memcpy(r->s[i].created_at, created, sizeof created);
 	}
-	/* each field copied once, its first n - 1 separators cut in place;
-	 * sections past a field's last part share that part */
+	/* a cut field is copied once and its first n - 1 separators cut in
+	 * place; sections past a field's last part share that part */
 	for (f = 0, p = r->buf; f < SRW_ALERT_NF; f++) {
-		memcpy(p, fields[f] ? fields[f] : "", len[f] + 1);
+		if (!len[f]) {
+			char *v = fields[f] ? (char *)fields[f] : empty;
+
+			for (i = 0; i < n; i++)
+				FIELD(&r->s[i], f) = v;
+			continue;
+		}
+		memcpy(p, fields[f], len[f] + 1);
 		for (i = 0; i < n; i++) {
 			char *bar;
 

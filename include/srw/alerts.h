@@ -37,10 +37,12 @@ extern const char *const srw_alert_fields[SRW_ALERT_NF];
 #define SRW_ALERT_COLS "message_id, DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), cluster_name, region, account_name, cluster_id, alert_status, alert_name, alert_detail, dashboard_url, silence_url, source"
 
 /*
- * The splitter: a row's fields are copied once into a buffer it keeps and
- * split there, so sections point into it and nothing is allocated per row
- * once the buffer has grown (a tool keeps one srw_alert_row, zeroed, for
- * its whole run).  The sections are valid until the next split.
+ * The splitter, zero-copy: a section's fields point into the row's own
+ * strings, except a field that has to be cut, which is copied once into a
+ * buffer the splitter keeps and cut there; nothing is allocated per row once
+ * that buffer has grown (a tool keeps one srw_alert_row, zeroed, for its
+ * whole run).  The sections are read-only and valid until the next split
+ * (and while the row's strings are).
  * Returns the number of sections, 0 for a row without an alert_name.
  */
 typedef struct srw_alert_row {
