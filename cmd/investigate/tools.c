@@ -173,59 +173,54 @@ like_contains(struct inv *inv, srw_buf *b, const char *s)
 	srw_buf_free(&pat);
 }
 
+struct alert_counts {
+	json_t *firing, *resolved, *secs;
+	long total;
+};
+
+static int
+on_alerts(const srw_section *s, int n, const srw_line *ln, void *ctx)
+{
+	struct alert_counts *a = ctx;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		json_t *m = strcmp(s[i].alert_status, "Firing") == 0 ? a->firing : a->resolved;
+
+		a->total++;
+		json_object_set_new(m, s[i].alert_name,
+		    json_integer(json_integer_value(json_object_get(m, s[i].alert_name)) + 1));
+		if (json_array_size(a->secs) < 40) {
+			char det[301];
+
+			snprintf(det, sizeof det, "%s", s[i].alert_detail);
+			json_array_append_new(a->secs, json_pack("{s:s,s:s,s:s,s:s}",
+			    "created_at", s[i].created_at, "status", s[i].alert_status,
+			    "alert_name", s[i].alert_name, "detail", det));
+		}
+	}
+	return SRW_NDJSON_OK;
+}
+
 static json_t *
 t_alerts(struct inv *inv, const json_t *args, char *err, size_t errsz)
 {
 	const char *c = arg_cluster(inv, args);
-	long hours = arg_long(args, "hours", 24, 1, 720), total = 0;
-	json_t *firing = json_object(), *resolved = json_object(), *secs = json_array(), *out;
-	srw_res *r;
-	srw_buf q;
-	char **row;
+	long hours = arg_long(args, "hours", 24, 1, 720);
+	struct alert_counts a = { json_object(), json_object(), json_array(), 0 };
+	srw_alert_filter f = { .cluster_id = c, .newest_first = true, .limit = 5000 };
 
-	srw_buf_init(&q);
-	srw_buf_adds(&q, "SELECT " SRW_ALERT_COLS " FROM alerts.lark_alerts WHERE ");
-	window(inv, &q, "created_at", hours);
-	srw_buf_adds(&q, " AND cluster_id LIKE ");
-	like_contains(inv, &q, c);
-	srw_buf_adds(&q, " ORDER BY created_at DESC LIMIT 5000");
-	r = srw_db_query_retry(inv->db, q.s, 2);
-	srw_buf_free(&q);
-	if (!r) {
-		json_decref(firing);
-		json_decref(resolved);
-		json_decref(secs);
+	/* [now - hours, now], newest first */
+	if (srw_alerts_each(inv->db, inv->now_ms - hours * 3600000LL,
+	    inv->now_ms / 1000 * 1000 + 1000, &f, on_alerts, &a) != 0) {
+		json_decref(a.firing);
+		json_decref(a.resolved);
+		json_decref(a.secs);
 		return fail(err, errsz, "query failed: %s", srw_db_error(inv->db));
 	}
-	while ((row = srw_res_next(r, NULL))) {
-		srw_section *s;
-		int n = srw_sections_split_cols(row, &s), i;
-
-		for (i = 0; i < n; i++) {
-			json_t *m;
-			bool fire = strcmp(s[i].alert_status, "Firing") == 0;
-
-			if (strcmp(s[i].cluster_id, c) != 0)
-				continue;
-			total++;
-			m = fire ? firing : resolved;
-			json_object_set_new(m, s[i].alert_name,
-			    json_integer(json_integer_value(json_object_get(m, s[i].alert_name)) + 1));
-			if (json_array_size(secs) < 40) {
-				char det[301];
-
-				snprintf(det, sizeof det, "%s", s[i].alert_detail);
-				json_array_append_new(secs, json_pack("{s:s,s:s,s:s,s:s}",
-				    "created_at", s[i].created_at, "status", s[i].alert_status,
-				    "alert_name", s[i].alert_name, "detail", det));
-			}
-		}
-		srw_sections_free(s, n);
-	}
-	srw_res_free(r);
-	out = json_pack("{s:s,s:I,s:o,s:o,s:I,s:o}", "cluster_id", c, "hours", (json_int_t)hours,
-	    "firing", firing, "resolved", resolved, "row_count", (json_int_t)total, "rows", secs);
-	return out;
+	return json_pack("{s:s,s:I,s:o,s:o,s:I,s:o}", "cluster_id", c, "hours", (json_int_t)hours,
+	    "firing", a.firing, "resolved", a.resolved, "row_count", (json_int_t)a.total,
+	    "rows", a.secs);
 }
 
 static json_t *t_mquery(struct inv *inv, const json_t *args, const char *c, long hours,
