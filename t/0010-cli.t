@@ -14,6 +14,7 @@ subhelp() {
 	case $1 in
 	group-issues) for s in triage dispose list show; do group-issues $s --help; done ;;
 	evaluate) evaluate rule --help ;;
+	notify) notify log --help ;;
 	esac
 }
 # long options named on the option lines of --help (after "options:")
@@ -79,12 +80,14 @@ fi
 echo '{"x":1}' | card-parse >/dev/null 2>"$T/err"
 nok "card-parse on a pipe: no notice" grep -q "reading" "$T/err"
 
-# the man pages: mandoc's linter (or groff's warnings) clean
+# the man pages: mandoc's linter and groff's warnings clean
 for m in "$TOP"/man/man1/*.1 "$TOP"/man/man7/*.7; do
+	: >"$T/lint"
 	if command -v mandoc >/dev/null 2>&1; then
-		mandoc -T lint -W warning "$m" >"$T/lint" 2>&1
-	else
-		groff -mdoc -ww -z "$m" >"$T/lint" 2>&1
+		mandoc -T lint -W warning "$m" >>"$T/lint" 2>&1
+	fi
+	if command -v groff >/dev/null 2>&1; then
+		groff -mdoc -ww -z "$m" >>"$T/lint" 2>&1
 	fi
 	is "$(sed "s|$TOP/||" "$T/lint")" "" "$(basename "$m"): lint clean"
 done
