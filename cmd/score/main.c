@@ -17,8 +17,6 @@
 
 #include "srw.h"
 
-#define HOUR_MS 3600000LL
-#define WEEK_MS (7 * 24 * HOUR_MS)
 #define MAX_FACTORS 3
 
 struct cluster {
@@ -561,15 +559,15 @@ pick_times(struct fleet *f, int64_t *scored)
 	if (hour_arg) {
 		if (srw_time_parse(hour_arg, &h) != 0)
 			srw_die(SRW_EX_USAGE, "--hour: not a time: %s", hour_arg);
-		f->hour = h - ((h % HOUR_MS) + HOUR_MS) % HOUR_MS;
-		*scored = at_arg ? at : f->hour + HOUR_MS;
+		f->hour = h - ((h % SRW_HOUR_MS) + SRW_HOUR_MS) % SRW_HOUR_MS;
+		*scored = at_arg ? at : f->hour + SRW_HOUR_MS;
 	} else {
-		f->hour = at - ((at % HOUR_MS) + HOUR_MS) % HOUR_MS - HOUR_MS;
+		f->hour = at - ((at % SRW_HOUR_MS) + SRW_HOUR_MS) % SRW_HOUR_MS - SRW_HOUR_MS;
 		*scored = at;
 	}
-	f->base = f->hour - WEEK_MS;
-	f->win_end = f->hour + HOUR_MS;
-	f->win_start = f->win_end - WEEK_MS;
+	f->base = f->hour - SRW_WEEK_MS;
+	f->win_end = f->hour + SRW_HOUR_MS;
+	f->win_start = f->win_end - SRW_WEEK_MS;
 }
 
 int
