@@ -175,24 +175,6 @@ filter(const srw_alert_filter *f, srw_section *s, int n)
 
 /* ---- from the database ------------------------------------------------- */
 
-/* s as the pattern of LIKE '%s%' (its own % _ \ escaped), quoted. */
-static void
-like_contains(srw_db *db, srw_buf *q, const char *s)
-{
-	srw_buf pat;
-
-	srw_buf_init(&pat);
-	srw_buf_addc(&pat, '%');
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			srw_buf_addc(&pat, '\\');
-		srw_buf_addc(&pat, *s);
-	}
-	srw_buf_addc(&pat, '%');
-	srw_db_quote(db, q, pat.s, pat.len);
-	srw_buf_free(&pat);
-}
-
 int
 srw_alerts_each(srw_db *db, int64_t from_ms, int64_t to_ms, const srw_alert_filter *f,
     srw_alert_fn fn, void *ctx)
@@ -222,11 +204,11 @@ srw_alerts_each(srw_db *db, int64_t from_ms, int64_t to_ms, const srw_alert_filt
 		 * section below (a row holds several clusters) */
 		if (f && f->status) {
 			srw_buf_adds(&q, " AND alert_status LIKE ");
-			like_contains(db, &q, f->status);
+			srw_db_quote_contains(db, &q, f->status);
 		}
 		if (f && f->cluster_id) {
 			srw_buf_adds(&q, " AND cluster_id LIKE ");
-			like_contains(db, &q, f->cluster_id);
+			srw_db_quote_contains(db, &q, f->cluster_id);
 		}
 		if (last_id) {
 			srw_buf_printf(&q, " AND (created_at %c '%s' OR (created_at = '%s' AND "

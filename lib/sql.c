@@ -534,6 +534,23 @@ srw_sql_quote(srw_buf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
+void
+srw_db_quote_contains(srw_db *db, srw_buf *b, const char *s)
+{
+	srw_buf pat;
+
+	srw_buf_init(&pat);
+	srw_buf_addc(&pat, '%');
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			srw_buf_addc(&pat, '\\');
+		srw_buf_addc(&pat, *s);
+	}
+	srw_buf_addc(&pat, '%');
+	srw_db_quote(db, b, pat.s, pat.len);
+	srw_buf_free(&pat);
+}
+
 srw_res *
 srw_db_query(srw_db *db, const char *sql)
 {

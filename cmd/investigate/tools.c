@@ -168,22 +168,11 @@ t_info(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	return out;
 }
 
-/* Escape LIKE wildcards of s into b (inside a quoted literal). */
+/* "LIKE '%s%'" with s's wildcards escaped */
 static void
 like_contains(struct inv *inv, srw_buf *b, const char *s)
 {
-	srw_buf pat;
-
-	srw_buf_init(&pat);
-	srw_buf_addc(&pat, '%');
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			srw_buf_addc(&pat, '\\');
-		srw_buf_addc(&pat, *s);
-	}
-	srw_buf_addc(&pat, '%');
-	quote(inv, b, pat.s);
-	srw_buf_free(&pat);
+	srw_db_quote_contains(inv->db, b, s);
 }
 
 /* What query_cluster_alerts gathers: firing and resolved counts per name,

@@ -68,6 +68,9 @@ void srw_stmt_free(srw_stmt *st);
 /* Append s quoted as a SQL string literal ('…', escaped for the connection).
  * NUL bytes are escaped too (\0). */
 void srw_db_quote(srw_db *db, srw_buf *b, const char *s, size_t n);
+/* Append '%s%' quoted, with LIKE's own % _ \ in s escaped: the pattern of
+ * "column LIKE ... contains s". */
+void srw_db_quote_contains(srw_db *db, srw_buf *b, const char *s);
 /* Quote without a connection (backslash-escaping as MariaDB/StarRocks
  * expect with the default sql_mode): used by --dry-run and tests. */
 void srw_sql_quote(srw_buf *b, const char *s, size_t n);
