@@ -43,10 +43,11 @@ kill -TERM -- -$g; wait $g 2>/dev/null
 setsid bash -c "{ $(declare -f row); for i in \$(seq 21 30); do row \$i; done; sleep 15; } |
 	sr-insert -t srwfl.t --flush-interval 1h 2>'$T/term.err'" &
 g=$!; PGS="$PGS $g"
-sleep 1
+sleep 3	# time for sr-insert to start and read them, on a loaded machine too
 is "$(count 'srwfl.t WHERE id BETWEEN 21 AND 30')" 0 "--flush-interval 1h holds the rows back"
 kill -TERM -- -$g; wait $g 2>/dev/null
 is "$(count 'srwfl.t WHERE id BETWEEN 21 AND 30')" 10 "SIGTERM to the pipeline: the 10 rows read are stored"
+ok "and its summary says so" grep -q '10 rows read, 10 stored' "$T/term.err"
 ok "and it said why it stopped" grep -q 'Terminated: storing the rows read' "$T/term.err"
 
 # only sr-insert is stopped, the producer goes on: the rows read are stored,
