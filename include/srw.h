@@ -31,7 +31,7 @@
 #include "srw/hash.h"
 #include "srw/strtab.h"
 #include "srw/simdjson.h"
-#include "srw/sections.h"
+#include "srw/alerts.h"
 #include "srw/alerttypes.h"
 #include "srw/card.h"
 #include "srw/lark.h"

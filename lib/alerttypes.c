@@ -5,7 +5,9 @@
  * take severities and classes from it.  Names are the alert names as the
  * alerting rules send them (exact, case-sensitive).
  */
+#include <fnmatch.h>
 #include <string.h>
+#include <strings.h>
 
 #include "srw.h"
 
@@ -167,6 +169,64 @@ srw_alert_type_find(const char *name)
 		if (strcmp(types[i].name, name) == 0)
 			return &types[i];
 	return NULL;
+}
+
+/* Classes for names the table does not list, by the words StarRocks alert
+ * names are made of: a metric past a line is an anomaly to watch, a thing
+ * down or failing is a failure. */
+static const struct {
+	const char *glob;
+	enum srw_alert_class cls;
+} by_words[] = {
+	{ "OperationDurationGT*", SRW_CLASS_ANOMALY },
+	{ "*TooHigh*", SRW_CLASS_ANOMALY },
+	{ "*UsageHigh*", SRW_CLASS_ANOMALY },
+	{ "*LessThan*", SRW_CLASS_ANOMALY },
+	{ "*MoreThan*", SRW_CLASS_ANOMALY },
+	{ "*Compaction", SRW_CLASS_ANOMALY },
+	{ "*GCCount*", SRW_CLASS_ANOMALY },
+	{ "*Abnormal*", SRW_CLASS_FAILURE },
+	{ "*Failed*", SRW_CLASS_FAILURE },
+	{ "*NotRunning*", SRW_CLASS_FAILURE },
+};
+
+enum srw_alert_class
+srw_alert_class_of(const char *name, bool *known)
+{
+	const srw_alert_type *t = srw_alert_type_find(name);
+	size_t i;
+
+	if (known)
+		*known = true;
+	if (t)
+		return t->cls;
+	for (i = 0; name && i < sizeof by_words / sizeof by_words[0]; i++)
+		if (fnmatch(by_words[i].glob, name, 0) == 0)
+			return by_words[i].cls;
+	if (known)
+		*known = false;
+	return SRW_CLASS_FAILURE;
+}
+
+const char *
+srw_alert_class_name(enum srw_alert_class c)
+{
+	return c == SRW_CLASS_ANOMALY ? "ANOMALY" : "FAILURE";
+}
+
+int
+srw_severity_parse(const char *s, enum srw_severity *sev)
+{
+	static const enum srw_severity all[] = { SRW_SEV_CRITICAL, SRW_SEV_WARNING,
+		SRW_SEV_INFO };
+	size_t i;
+
+	for (i = 0; s && i < sizeof all / sizeof all[0]; i++)
+		if (strcasecmp(s, srw_severity_name(all[i])) == 0) {
+			*sev = all[i];
+			return 0;
+		}
+	return -1;
 }
 
 const char *

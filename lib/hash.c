@@ -12,8 +12,20 @@ srw_hash64(const void *p, size_t n, uint64_t h)
 
 	for (i = 0; i < n; i++) {
 		h ^= s[i];
-		h *= 1099511628211ULL;
+		h *= SRW_FNV_PRIME;
 	}
+	return h;
+}
+
+uint64_t
+srw_hash_field(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= SRW_FNV_PRIME;
+	}
+	h ^= 0xff;
+	h *= SRW_FNV_PRIME;
 	return h;
 }
 

@@ -67,23 +67,6 @@ struct srw_issues {
 	size_t peak;	/* most issues held at once */
 };
 
-/* Built-in classes for names the alert-type table does not list. */
-static const struct {
-	const char *glob;
-	enum srw_alert_class cls;
-} builtin[] = {
-	{ "OperationDurationGT*", SRW_CLASS_ANOMALY },
-	{ "*TooHigh*", SRW_CLASS_ANOMALY },
-	{ "*UsageHigh*", SRW_CLASS_ANOMALY },
-	{ "*LessThan*", SRW_CLASS_ANOMALY },
-	{ "*MoreThan*", SRW_CLASS_ANOMALY },
-	{ "*Compaction", SRW_CLASS_ANOMALY },
-	{ "*GCCount*", SRW_CLASS_ANOMALY },
-	{ "*Abnormal*", SRW_CLASS_FAILURE },
-	{ "*Failed*", SRW_CLASS_FAILURE },
-	{ "*NotRunning*", SRW_CLASS_FAILURE },
-};
-
 srw_issues *
 srw_issues_new(const srw_issues_opts *o)
 {
@@ -162,21 +145,6 @@ srw_issues_peak(const srw_issues *g)
 
 /* ---- classes ----------------------------------------------------------- */
 
-static int
-parse_sev(const char *s, enum srw_severity *sev)
-{
-	static const enum srw_severity all[] = { SRW_SEV_CRITICAL, SRW_SEV_WARNING,
-		SRW_SEV_INFO };
-	size_t i;
-
-	for (i = 0; i < sizeof all / sizeof all[0]; i++) {
-		if (strcasecmp(s, srw_severity_name(all[i])) == 0) {
-			*sev = all[i];
-			return 0;
-		}
-	}
-	return -1;
-}
 
 int
 srw_issues_classes(srw_issues *g, const char *path, char *err, size_t errsz)
@@ -214,7 +182,7 @@ srw_issues_classes(srw_issues *g, const char *path, char *err, size_t errsz)
 			pt->c.cls = SRW_CLASS_FAILURE;
 		else
 			goto bad;
-		if (n == 3 && parse_sev(w[2], &pt->c.sev) != 0)
+		if (n == 3 && srw_severity_parse(w[2], &pt->c.sev) != 0)
 			goto bad;
 		pt->glob = srw_xstrdup(w[0]);
 		g->npats++;
@@ -253,13 +221,7 @@ srw_issues_class(srw_issues *g, const char *alert, enum srw_severity *sev, bool 
 			c->known = true;
 			goto found;
 		}
-		for (i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
-			if (fnmatch(builtin[i].glob, alert, 0) == 0) {
-				c->cls = builtin[i].cls;
-				c->known = true;
-				break;
-			}
-		}
+		c->cls = srw_alert_class_of(alert, &c->known);	/* by the name's words */
 found:
 		srw_strtab_put(&g->classes, alert, c);
 	}
@@ -349,7 +311,7 @@ srw_issue_set(srw_issue *is, const char *col, const char *v)
 	} else if (strcmp(col, "alert_count") == 0) {
 		is->alert_count = v ? strtol(v, NULL, 10) : 0;
 	} else if (strcmp(col, "severity") == 0) {
-		if (v && parse_sev(v, &is->severity) != 0)
+		if (v && srw_severity_parse(v, &is->severity) != 0)
 			is->severity = SRW_SEV_WARNING;
 	} else if (strcmp(col, "escalated") == 0) {
 		is->escalated = v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);

@@ -536,7 +536,8 @@ srw_mq_run(const srw_mquery *q, const srw_mq_source *src, json_t **plan_out,
 		    load_file(&x, src->raw_path, false, raw_lo, raw_hi, err, errsz)) != 0)
 			goto done;
 	}
-	qsort(x.r, x.nr, sizeof *x.r, cmp_row);
+	if (x.nr)	/* qsort(NULL, 0) is undefined (UBSan) */
+		qsort(x.r, x.nr, sizeof *x.r, cmp_row);
 	/* raw counters: reset-adjusted running value, as rollup computes it */
 	for (i = 0, off = 0, last = 0; i < x.nr; i++) {
 		if (x.r[i].rollup)

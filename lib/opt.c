@@ -45,7 +45,8 @@ srw_opt_begin(const char *syn, const srw_opt *opts)
 	shortopts[s++] = ':';
 	for (i = k = 0; i < n; i++) {
 		const char *a = opts[i].arg;
-		int has = !a ? no_argument : strncmp(a, "[=", 2) == 0 ? optional_argument : required_argument;
+		int has = !a ? no_argument :
+		    strncmp(a, "[=", 2) == 0 ? optional_argument : required_argument;
 
 		longopts[k++] = (struct option){ opts[i].name, has, NULL, opts[i].key };
 		if (is_short(opts[i].key)) {
@@ -229,6 +230,16 @@ srw_opt_duration(const char *arg, int64_t min_ms, int64_t max_ms, const char *wh
 		srw_opt_error("%s: %s is out of range (%s to %s)", what, arg, lo, hi);
 	}
 	return ms;
+}
+
+void
+srw_opt_need_files(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (!srw_opt_is_stdin(argv[i]) && access(argv[i], R_OK) != 0)
+			srw_die(SRW_EX_USAGE, "%s:", argv[i]);
 }
 
 bool

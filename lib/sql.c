@@ -42,11 +42,29 @@ struct srw_res {
 	bool streamed;
 };
 
+/* A missing table or schema is a deployment step not taken: the message
+ * names the DDL file that creates it, not just the server's words. */
+static void
+ddl_hint(srw_db *db)
+{
+	const char *dir = db->dialect == SRW_DIALECT_STARROCKS ? "starrocks" : "mariadb";
+	const char *q = strchr(db->errmsg, '\''), *e = q ? strchr(q + 1, '\'') : NULL;
+	size_t n = strlen(db->errmsg);
+
+	if (db->err == ER_BAD_DB_ERROR)
+		snprintf(db->errmsg + n, sizeof db->errmsg - n,
+		    " (create the schemas with sql/%s/00-schemas.sql)", dir);
+	else if (db->err == ER_NO_SUCH_TABLE && e && e - q < 128)
+		snprintf(db->errmsg + n, sizeof db->errmsg - n,
+		    " (create it with sql/%s/%.*s.sql)", dir, (int)(e - q - 1), q + 1);
+}
+
 static void
 seterr(srw_db *db)
 {
 	db->err = mysql_errno(db->m);
 	snprintf(db->errmsg, sizeof db->errmsg, "%s", mysql_error(db->m));
+	ddl_hint(db);
 }
 
 static int
@@ -445,6 +463,12 @@ srw_db_errno_transient(unsigned e)
 }
 
 bool
+srw_db_errno_missing(unsigned e)
+{
+	return e == ER_NO_SUCH_TABLE || e == ER_BAD_DB_ERROR || e == ER_BAD_TABLE_ERROR;
+}
+
+bool
 srw_db_errno_data(unsigned e)
 {
 	switch (e) {
@@ -508,6 +532,23 @@ srw_sql_quote(srw_buf *b, const char *s, size_t n)
 	}
 	b->s[b->len++] = '\'';
 	b->s[b->len] = '\0';
+}
+
+void
+srw_db_quote_contains(srw_db *db, srw_buf *b, const char *s)
+{
+	srw_buf pat;
+
+	srw_buf_init(&pat);
+	srw_buf_addc(&pat, '%');
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			srw_buf_addc(&pat, '\\');
+		srw_buf_addc(&pat, *s);
+	}
+	srw_buf_addc(&pat, '%');
+	srw_db_quote(db, b, pat.s, pat.len);
+	srw_buf_free(&pat);
 }
 
 srw_res *

@@ -100,7 +100,9 @@ srw_table_load(srw_db *db, const char *qualified, char *err, size_t errsz)
 	}
 	srw_res_free(r);
 	if (t->ncols == 0) {
-		snprintf(err, errsz, "table %s does not exist (or has no columns)", qualified);
+		snprintf(err, errsz, "table %s does not exist (or has no columns); create it "
+		    "with sql/%s/%s.sql", qualified, srw_db_dialect(db) == SRW_DIALECT_STARROCKS ?
+		    "starrocks" : "mariadb", qualified);
 		srw_table_free(t);
 		return NULL;
 	}

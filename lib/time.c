@@ -12,8 +12,6 @@
 
 #include "srw.h"
 
-#define DAY_MS 86400000LL
-#define HOUR_MS 3600000LL
 
 int64_t
 srw_now_ms(void)
@@ -280,13 +278,13 @@ nth_sunday(int y, int m, int n)
 int
 srw_pacific_offset(int64_t ms)
 {
-	int64_t days = ms >= 0 ? ms / DAY_MS : -((-ms + DAY_MS - 1) / DAY_MS);
+	int64_t days = ms >= 0 ? ms / SRW_DAY_MS : -((-ms + SRW_DAY_MS - 1) / SRW_DAY_MS);
 	int y, m, d;
 	int64_t start, end;
 
 	srw_civil_from_days(days, &y, &m, &d);
-	start = nth_sunday(y, 3, 2) * DAY_MS + 10 * HOUR_MS;	/* 02:00 PST */
-	end = nth_sunday(y, 11, 1) * DAY_MS + 9 * HOUR_MS;	/* 02:00 PDT */
+	start = nth_sunday(y, 3, 2) * SRW_DAY_MS + 10 * SRW_HOUR_MS;	/* 02:00 PST */
+	end = nth_sunday(y, 11, 1) * SRW_DAY_MS + 9 * SRW_HOUR_MS;	/* 02:00 PDT */
 	return ms >= start && ms < end ? -7 * 3600 : -8 * 3600;
 }
 
@@ -295,10 +293,10 @@ srw_pacific_offset(int64_t ms)
 static int64_t
 pacific_midnight(int64_t z)
 {
-	int64_t guess = z * DAY_MS + 8 * HOUR_MS;	/* as if PST */
-	int off = srw_pacific_offset(guess - HOUR_MS);
+	int64_t guess = z * SRW_DAY_MS + 8 * SRW_HOUR_MS;	/* as if PST */
+	int off = srw_pacific_offset(guess - SRW_HOUR_MS);
 
-	return z * DAY_MS - (int64_t)off * 1000;
+	return z * SRW_DAY_MS - (int64_t)off * 1000;
 }
 
 void
@@ -310,13 +308,31 @@ srw_pacific_day(int y, int m, int d, int64_t *start, int64_t *end)
 	*end = pacific_midnight(z + 1);
 }
 
+/* floor(a / b) for b > 0 */
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+int64_t
+srw_pacific_days(int64_t ms)
+{
+	return floor_div(ms + (int64_t)srw_pacific_offset(ms) * 1000, SRW_DAY_MS);
+}
+
+int
+srw_pacific_hour(int64_t ms)
+{
+	int64_t local = ms + (int64_t)srw_pacific_offset(ms) * 1000;
+
+	return (int)((local - floor_div(local, SRW_DAY_MS) * SRW_DAY_MS) / SRW_HOUR_MS);
+}
+
 void
 srw_pacific_date_rel(int64_t ms, int delta, int *y, int *m, int *d)
 {
-	int64_t local = ms + (int64_t)srw_pacific_offset(ms) * 1000;
-	int64_t z = local >= 0 ? local / DAY_MS : -((-local + DAY_MS - 1) / DAY_MS);
-
-	srw_civil_from_days(z + delta, y, m, d);
+	srw_civil_from_days(srw_pacific_days(ms) + delta, y, m, d);
 }
 
 char *

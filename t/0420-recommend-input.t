@@ -89,4 +89,10 @@ ok "a usage error shows the synopsis on stderr" grep -q '^usage: recommend ' "$T
 is "$(recommend - 2026-03-12 <"$T/in" 2>/dev/null | wc -l | tr -d ' ')" 2 "- reads stdin like --stdin"
 is "$(recommend --version)" "srwatch 0.1.0" "--version"
 is "$(recommend --stdin 2026-03-12 </dev/null 2>/dev/null | wc -c | tr -d ' ')" 0 "a quiet day: no rows"
+# srwatch-ndjson(7): a field with fewer parts than the row has sections
+# repeats its last part: two sections on two clusters, not one on "c-40|c-41"
+printf '%s\n' '{"message_id":"ri_c40-f","created_at":"2026-03-12 15:00:00","cluster_id":"c-40|c-41","cluster_name":"n","region":"r","alert_status":"Firing","alert_name":"TxnPublishTimeout"}' |
+	recommend - 2026-03-12 2>/dev/null >"$T/c40"
+is "$(jq -c '[.fired, .cluster_count, .clusters]' "$T/c40")" '[2,2,["c-40","c-41"]]' \
+	"cluster_id c-40|c-41 with one alert_name: two sections on two clusters"
 done_testing

@@ -119,6 +119,17 @@ is "$(jq -r '.cluster_id + " " + (.score|tostring) + " " + .risk_level' "$T/n.nd
 is "$(field "$T/n.ndjson" t550-dark '[.alert_score, .critical_alerts, .top_factors]')" \
 	'[85,1,["no metric data","1 critical alert"]]' "an Unknown cluster still counts its alerts"
 
+# -- srwatch-ndjson(7): cluster_id "c-40|c-41" with one alert_name is two
+# sections on two clusters (a field with fewer parts repeats its last part)
+alert t550-pair-f "2030-06-15 02:00:00" Firing "t550-c40|t550-c41" TxnPublishTimeout
+score --at "$AT" --cluster t550-c40,t550-c41 > "$T/pair.ndjson"
+is "$(jq -r '.cluster_id + " " + (.warning_alerts|tostring)' "$T/pair.ndjson" | tr '\n' ,)" \
+	"t550-c40 1,t550-c41 1," "c-40|c-41 with one alert_name: one warning on each cluster"
+printf '%s\n' '{"message_id":"p-f","created_at":"2030-06-15 02:00:00","alert_status":"Firing","cluster_id":"t550-c40|t550-c41","alert_name":"TxnPublishTimeout"}' |
+	score --at "$AT" - > "$T/pair2.ndjson"
+is "$(jq -r '.cluster_id + " " + (.warning_alerts|tostring)' "$T/pair2.ndjson" | tr '\n' ,)" \
+	"t550-c40 1,t550-c41 1," "the same from NDJSON (- is stdin)"
+
 # -- tiers: the same data (M' = 100, 8 warnings: A = 60) for S, A, B, C,
 # missing and an unknown tier value (counted as B)
 i=0

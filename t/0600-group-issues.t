@@ -2,7 +2,7 @@
 # group-issues: the grouping rules, scenario by scenario, with the expected
 # issues worked out by hand.  State in a --state file (no database).
 . "$(dirname "$0")/lib.sh"
-plan 33
+plan 34
 
 D=2026-03-10
 # alert MSGID HH:MM CLUSTER Firing|Resolved NAME: one single-section row
@@ -199,6 +199,13 @@ is "$(grep -c 'line [0-9]' "$T/err")" 6 "each bad line reported with its number"
 is "$(wc -l <"$T/rej" | tr -d ' ')" 6 "bad lines kept in --reject"
 printf 'x\n' | gi --strict >/dev/null 2>&1
 is "$?" 65 "--strict: exit 65"
+
+# srwatch-ndjson(7): cluster_id "c-40|c-41" with one alert_name is two
+# sections on two clusters, so two issues
+alert p1 10:00 "c-40|c-41" Firing TxnPublishTimeout >"$T/pair"
+rm -f "$T/state"
+is "$(gi --now "$D 10:30:00" "$T/pair" | jq -r .cluster_id | sort | tr '\n' ' ')" "c-40 c-41 " \
+	"c-40|c-41 with one alert_name: an issue on each cluster"
 
 # 11. usage
 group-issues --window nonsense </dev/null >/dev/null 2>&1

@@ -27,9 +27,8 @@ static const char *const queries[NSEC] = {
 	"GROUP BY cluster_id) l ON s.cluster_id = l.cluster_id AND s.snapshot_at = l.m "
 	"LEFT JOIN ops.dim_customer_profile p ON p.cluster_id = s.cluster_id "
 	"ORDER BY (s.score IS NULL), s.score ASC, s.cluster_id LIMIT 500",
-	/* the most recent alert rows; firing sections are worked out below */
-	"SELECT " SRW_ALERT_COLS " FROM alerts.lark_alerts "
-	"ORDER BY created_at DESC, message_id DESC LIMIT 5000",
+	/* the alerts: srw_alerts_each, newest rows first (firing_alerts) */
+	NULL,
 	"SELECT issue_id, cluster_id, cluster_name, kind, alert_names, severity, escalated, "
 	"issue_status, triage_status, disposition_status, alert_count, "
 	"DATE_FORMAT(first_seen, '%Y-%m-%d %H:%i:%s') AS first_seen, "
@@ -62,55 +61,66 @@ xdup(const char *s)
 	return srw_xstrdup(s ? s : "");
 }
 
-/* Firing sections without a later Resolved for the same cluster and alert,
- * from rows newest first. */
-static json_t *
-firing_alerts(srw_res *r)
+struct firing_ctx {
+	struct firing *f;
+	size_t nf, cap;
+};
+
+/* Keeps the newest section per cluster and alert (rows come newest first). */
+static int
+on_alert_row(const srw_section *s, int n, const srw_line *ln, void *ctx)
 {
-	json_t *items = json_array();
-	struct firing *f = NULL;
-	size_t nf = 0, cap = 0, i;
-	char **row;
+	struct firing_ctx *c = ctx;
+	int k;
 
-	while ((row = srw_res_next(r, NULL))) {
-		srw_section *s;
-		int n = srw_sections_split_cols(row, &s), k;
+	for (k = 0; k < n; k++) {
+		srw_buf key;
+		size_t j;
 
-		for (k = 0; k < n; k++) {
-			srw_buf key;
-			size_t j;
-
-			srw_buf_init(&key);
-			srw_buf_adds(&key, s[k].cluster_id);
-			srw_buf_addc(&key, '\x1f');
-			srw_buf_adds(&key, s[k].alert_name);
-			for (j = 0; j < nf && strcmp(f[j].key, key.s) != 0; j++)
-				;
-			if (j < nf) {	/* a newer row decided this key already */
-				srw_buf_free(&key);
-				continue;
-			}
-			if (nf == cap) {
-				cap = cap ? 2 * cap : 64;
-				f = srw_xrealloc(f, cap * sizeof *f);
-			}
-			f[nf].key = key.s;
-			f[nf].firing = strcasecmp(s[k].alert_status, "Firing") == 0;
-			f[nf].s = s[k];
-			f[nf].s.cluster_name = xdup(s[k].cluster_name);
-			f[nf].s.cluster_id = xdup(s[k].cluster_id);
-			f[nf].s.alert_name = xdup(s[k].alert_name);
-			f[nf].s.alert_detail = xdup(s[k].alert_detail);
-			f[nf].s.dashboard_url = xdup(s[k].dashboard_url);
-			f[nf].s.region = xdup(s[k].region);
-			f[nf].s.source = xdup(s[k].source);
-			f[nf].s.message_id = NULL;
-			nf++;
+		srw_buf_init(&key);
+		srw_buf_adds(&key, s[k].cluster_id);
+		srw_buf_addc(&key, '\x1f');
+		srw_buf_adds(&key, s[k].alert_name);
+		for (j = 0; j < c->nf && strcmp(c->f[j].key, key.s) != 0; j++)
+			;
+		if (j < c->nf) {	/* a newer row decided this key already */
+			srw_buf_free(&key);
+			continue;
 		}
-		srw_sections_free(s, n);
-		if (nf > 2000)
-			break;
+		if (c->nf == c->cap) {
+			c->cap = c->cap ? 2 * c->cap : 64;
+			c->f = srw_xrealloc(c->f, c->cap * sizeof *c->f);
+		}
+		c->f[c->nf].key = key.s;
+		c->f[c->nf].firing = strcasecmp(s[k].alert_status, "Firing") == 0;
+		c->f[c->nf].s = s[k];
+		c->f[c->nf].s.cluster_name = xdup(s[k].cluster_name);
+		c->f[c->nf].s.cluster_id = xdup(s[k].cluster_id);
+		c->f[c->nf].s.alert_name = xdup(s[k].alert_name);
+		c->f[c->nf].s.alert_detail = xdup(s[k].alert_detail);
+		c->f[c->nf].s.dashboard_url = xdup(s[k].dashboard_url);
+		c->f[c->nf].s.region = xdup(s[k].region);
+		c->f[c->nf].s.source = xdup(s[k].source);
+		c->f[c->nf].s.message_id = NULL;
+		c->nf++;
 	}
+	return c->nf > 2000 ? SRW_NDJSON_STOP : SRW_NDJSON_OK;
+}
+
+/* Firing sections without a later Resolved for the same cluster and alert,
+ * from the 5,000 newest rows; NULL if the database failed. */
+static json_t *
+firing_alerts(srw_db *db)
+{
+	static const srw_alert_filter newest = { .newest_first = true, .limit = 5000 };
+	struct firing_ctx c = { 0 };
+	json_t *items = json_array();
+	struct firing *f;
+	size_t nf, i;
+	int rc = srw_alerts_each(db, -1, -1, &newest, on_alert_row, &c);
+
+	f = c.f;
+	nf = c.nf;
 	for (i = 0; i < nf; i++) {
 		if (f[i].firing) {
 			const srw_alert_type *t = srw_alert_type_find(f[i].s.alert_name);
@@ -143,6 +153,10 @@ firing_alerts(srw_res *r)
 		free(f[i].s.source);
 	}
 	free(f);
+	if (rc != 0) {
+		json_decref(items);
+		return NULL;
+	}
 	return items;
 }
 
@@ -186,12 +200,15 @@ section_json(srw_db *db, int sec)
 	if (!db) {
 		json_object_set_new(o, "items", json_array());
 		json_object_set_new(o, "error", json_string("database unavailable"));
-	} else if (!(r = srw_db_query(db, queries[sec]))) {
+	} else if (sec == SEC_ALERTS ? !(items = firing_alerts(db)) :
+	    !(r = srw_db_query(db, queries[sec]))) {
 		json_object_set_new(o, "items", json_array());
 		json_object_set_new(o, "error", json_string(srw_db_error(db)));
 	} else {
-		items = sec == SEC_ALERTS ? firing_alerts(r) : srw_res_to_json(r);
-		srw_res_free(r);
+		if (sec != SEC_ALERTS) {
+			items = srw_res_to_json(r);
+			srw_res_free(r);
+		}
 		if (sec == SEC_CLUSTERS)
 			clusters_for_people(items);
 		json_object_set_new(o, "items", items);

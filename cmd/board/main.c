@@ -20,25 +20,30 @@ static volatile sig_atomic_t stop;
 static unsigned max_conns = 512, max_per_client = 32, header_s = 10;
 static srw_httpd_guard *guard;
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: board [--listen [ADDR:]PORT] [--grafana-url URL] "
-	    "[--token-file FILE] [--refresh SECONDS]\n"
-	    "             [--max-connections N] [--max-per-client N] [--timeout SEC] "
-	    "[--once SECTION] [-v]\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_MAX_CONNECTIONS = SRW_OPT_LONG, OPT_MAX_PER_CLIENT, OPT_TIMEOUT };
+
+static const char synopsis[] =
+    "board [--listen [ADDR:]PORT] [--grafana-url URL] [--token-file FILE] [--refresh DUR]\n"
+    "             [--max-connections N] [--max-per-client N] [--timeout SEC] "
+    "[--once SECTION] [-v]";
+
+static const srw_opt opts[] = {
+	{ "listen", 'l', "[ADDR:]PORT", "address and port to serve the page on (127.0.0.1:8087)" },
+	{ "grafana-url", 'g', "URL", "link clusters to this Grafana" },
+	{ "token-file", 't', "FILE", "require the token in FILE" },
+	{ "refresh", 'r', "DURATION", "read the database this often (at least 0.5s)" },
+	{ "max-connections", OPT_MAX_CONNECTIONS, "N", "open connections at most (512)" },
+	{ "max-per-client", OPT_MAX_PER_CLIENT, "N", "connections per client address (32)" },
+	{ "timeout", OPT_TIMEOUT, "SECONDS", "a request's headers must arrive within (10)" },
+	{ "once", 'o', "SECTION", "print one section's JSON and exit" },
+	{ "verbose", 'v', NULL, "more diagnostics (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static unsigned
 count_arg(const char *opt, const char *s, long max)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || *end || v < 1 || v > max)
-		srw_die(SRW_EX_USAGE, "%s: want a number from 1 to %ld, got '%s'", opt, max, s);
-	return (unsigned)v;
+	return (unsigned)srw_opt_num(s, 1, max, opt);
 }
 
 static void
@@ -301,20 +306,6 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "grafana-url", required_argument, NULL, 'g' },
-		{ "token-file", required_argument, NULL, 't' },
-		{ "refresh", required_argument, NULL, 'r' },
-		{ "max-connections", required_argument, NULL, 'c' },
-		{ "max-per-client", required_argument, NULL, 'P' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "once", required_argument, NULL, 'o' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct MHD_Daemon *d;
 	const char *once = NULL;
 	pthread_t poller;
@@ -323,29 +314,26 @@ main(int argc, char *argv[])
 	int c, i, lfd;
 
 	srw_init("board", argc, argv);
-	while ((c = getopt_long(argc, argv, "l:g:t:r:o:vh", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'l': listen_arg = optarg; break;
 		case 'g': grafana_url = optarg; break;
 		case 't': token_file = optarg; break;
-		case 'r': {
-			int64_t ms = srw_parse_duration_ms(optarg);
-
-			if (ms < 500)
-				srw_die(SRW_EX_USAGE, "--refresh: at least 0.5s");
-			cache.refresh_ms = ms;
+		case 'r': cache.refresh_ms = srw_opt_duration(optarg, 500, INT64_MAX, "--refresh"); break;
+		case OPT_MAX_CONNECTIONS:
+			max_conns = count_arg("--max-connections", optarg, 100000);
 			break;
-		}
-		case 'c': max_conns = count_arg("--max-connections", optarg, 100000); break;
-		case 'P': max_per_client = count_arg("--max-per-client", optarg, 100000); break;
-		case 'T': header_s = count_arg("--timeout", optarg, 3600); break;
+		case OPT_MAX_PER_CLIENT:
+			max_per_client = count_arg("--max-per-client", optarg, 100000);
+			break;
+		case OPT_TIMEOUT: header_s = count_arg("--timeout", optarg, 3600); break;
 		case 'o': once = optarg; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
 	if (optind != argc)
-		usage();
+		srw_opt_error("no operands");
 	if (token_file && !(token = srw_httpd_secret_file(token_file, err, sizeof err)))
 		srw_die(SRW_EX_USAGE, "--token-file: %s", err);
 

@@ -389,18 +389,11 @@ kv_set(const char **kv, size_t n, const char *k, const char *v)
 static uint64_t
 kv_fp(const char **kv, size_t n)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = SRW_FNV_OFFSET;
 	size_t i;
-	const char *s;
 
-	for (i = 0; i < 2 * n; i++) {
-		for (s = kv[i]; *s; s++) {
-			h ^= (unsigned char)*s;
-			h *= 1099511628211ULL;
-		}
-		h ^= 0xff;
-		h *= 1099511628211ULL;
-	}
+	for (i = 0; i < 2 * n; i++)
+		h = srw_hash_field(h, kv[i]);
 	return h;
 }
 

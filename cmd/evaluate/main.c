@@ -81,7 +81,7 @@ rule_files(size_t *n, uint64_t *sig)
 	struct stat sb;
 
 	*n = 0;
-	*sig = 1469598103934665603ULL;
+	*sig = SRW_HASH_SEED;
 	for (i = 0; i < nrule_paths; i++) {
 		DIR *d;
 		struct dirent *de;
@@ -112,11 +112,10 @@ rule_files(size_t *n, uint64_t *sig)
 	}
 	for (i = 0; i < *n; i++) {
 		if (stat(v[i], &sb) == 0) {
-			*sig = (*sig ^ (uint64_t)sb.st_mtim.tv_sec) * 1099511628211ULL;
-			*sig = (*sig ^ (uint64_t)sb.st_mtim.tv_nsec) * 1099511628211ULL;
-			*sig = (*sig ^ (uint64_t)sb.st_size) * 1099511628211ULL;
+			*sig = srw_hash64(&sb.st_mtim, sizeof sb.st_mtim, *sig);
+			*sig = srw_hash64(&sb.st_size, sizeof sb.st_size, *sig);
 		}
-		*sig = (*sig ^ strlen(v[i])) * 1099511628211ULL;
+		*sig = srw_hash_field(*sig, v[i]);
 	}
 	return v;
 }

@@ -308,160 +308,26 @@ close_state(struct run *r)
 
 /* ---- input --------------------------------------------------------------- */
 
-/* Sections of a row from alerts.lark_alerts: a bad one is reported. */
-static void
-feed_db_sections(struct run *r, srw_section *s, int n)
+/* One alert row's sections, from NDJSON (ln) or the database (ln NULL); a
+ * section the grouper refuses is reported and the others still count. */
+static int
+on_alert(const srw_section *s, int n, const srw_line *ln, void *ctx)
 {
+	struct run *r = ctx;
 	char reason[256];
 	int i;
 
-	for (i = 0; i < n; i++)
-		if (srw_issues_feed(r->g, &s[i], reason, sizeof reason) < 0)
-			srw_warn("alerts.lark_alerts %s: %s", s[i].message_id, reason);
-}
-
-/*
- * The hot path: one pass over the row's keys, the '|'-joined fields split in
- * place (sections.c's rules: a field with fewer parts repeats its last one,
- * a one-section row keeps its fields whole), no allocation per section.
- */
-enum { F_MSG, F_CREATED, F_CID, F_CNAME, F_STATUS, F_NAME, NF };
-#define MAXSEC 256
-
-struct parts {
-	char *p[MAXSEC];
-	int n;
-};
-
-static void
-split_parts(char *s, struct parts *pt, int want)
-{
-	pt->n = 0;
-	pt->p[pt->n++] = s;
-	if (want == 1)
-		return;
-	for (; *s && pt->n < MAXSEC; s++) {
-		if (*s == '|') {
-			*s = '\0';
-			pt->p[pt->n++] = s + 1;
-		}
-	}
-}
-
-static int
-on_alert(srw_val *row, const srw_line *ln, void *ctx)
-{
-	static const char *const keys[NF] = { "message_id", "created_at", "cluster_id",
-		"cluster_name", "alert_status", "alert_name" };
-	struct run *r = ctx;
-	const char *val[NF] = { 0 };
-	char *copy[NF] = { 0 }, *heap[NF] = { 0 }, stack[4096];
-	size_t used = 0;
-	struct parts pt[NF];
-	srw_section s = { 0 };
-	srw_val *kv;
-	int f, i, n = 1;
-	int64_t ms;
-
-	for (kv = srw_val_first(row); kv; kv = srw_val_next(kv)) {
-		const char *k = srw_val_key(kv);
-
-		for (f = 0; f < NF; f++) {
-			if (!val[f] && k[0] == keys[f][0] && k[1] == keys[f][1] &&
-			    strcmp(k, keys[f]) == 0) {
-				val[f] = srw_val_str(kv);
-				break;
-			}
-		}
-	}
-	if (!val[F_NAME] || !*val[F_NAME]) {
-		srw_ndjson_reject(ln, "not an alert row (no alert_name)");
-		return SRW_NDJSON_REJECT;
-	}
-	for (const char *p = val[F_NAME]; *p; p++)
-		n += *p == '|';
-	if (n > MAXSEC) {
-		srw_ndjson_reject(ln, "more than %d sections", MAXSEC);
-		return SRW_NDJSON_REJECT;
-	}
-	if (!val[F_CREATED] || srw_time_parse(val[F_CREATED], &ms) != 0)
-		ms = -1;
-	for (f = F_CID; f < NF; f++) {
-		size_t l = val[f] ? strlen(val[f]) + 1 : 1;
-
-		if (used + l <= sizeof stack) {
-			copy[f] = stack + used;
-			used += l;
-		} else {
-			copy[f] = heap[f] = srw_xmalloc(l);
-		}
-		memcpy(copy[f], val[f] ? val[f] : "", l);
-		split_parts(copy[f], &pt[f], n);
-	}
-	s.message_id = val[F_MSG];
-	s.created_ms = ms;
 	for (i = 0; i < n; i++) {
-		char reason[256];
-
-		s.index = i;
-		s.cluster_id = pt[F_CID].p[i < pt[F_CID].n ? i : pt[F_CID].n - 1];
-		s.cluster_name = pt[F_CNAME].p[i < pt[F_CNAME].n ? i : pt[F_CNAME].n - 1];
-		s.alert_status = pt[F_STATUS].p[i < pt[F_STATUS].n ? i : pt[F_STATUS].n - 1];
-		s.alert_name = pt[F_NAME].p[i];
-		if (srw_issues_feed(r->g, &s, reason, sizeof reason) < 0)
+		if (srw_issues_feed(r->g, &s[i], reason, sizeof reason) >= 0)
+			continue;
+		if (ln)
 			srw_ndjson_reject(ln, "%s", reason);
+		else
+			srw_warn("alerts.lark_alerts %s: %s", s[i].message_id, reason);
 	}
-	for (f = F_CID; f < NF; f++)
-		free(heap[f]);
-	if (progress && srw_ndjson_read_count() % 4096 == 0)
+	if (ln && progress && srw_ndjson_read_count() % 4096 == 0)
 		srw_progress("%ld alert rows read", srw_ndjson_read_count());
-	return 0;
-}
-
-/* Alert rows of [since, until) from alerts.lark_alerts, in time order, a
- * page at a time (keyset paging: the client buffers whole results). */
-static void
-read_db_alerts(struct run *r, int64_t since, int64_t until)
-{
-	char a[24], b[24], last_t[24] = "";
-	char *last_id = NULL;
-	srw_buf q;
-	unsigned long long rows;
-
-	srw_buf_init(&q);
-	do {
-		srw_res *res;
-		char **row;
-
-		srw_buf_reset(&q);
-		srw_buf_printf(&q, "SELECT %s FROM alerts.lark_alerts WHERE created_at >= '%s' "
-		    "AND created_at < '%s'", SRW_ALERT_COLS, srw_time_fmt_sql(since, a),
-		    srw_time_fmt_sql(until, b));
-		if (last_id) {
-			srw_buf_printf(&q, " AND (created_at > '%s' OR (created_at = '%s' "
-			    "AND message_id > ", last_t, last_t);
-			srw_db_quote(r->db, &q, last_id, strlen(last_id));
-			srw_buf_adds(&q, "))");
-		}
-		srw_buf_adds(&q, " ORDER BY created_at, message_id LIMIT 5000");
-		if (!(res = srw_db_query_retry(r->db, q.s, 3)))
-			srw_die(SRW_EX_UNAVAILABLE, "reading alerts.lark_alerts: %s",
-			    srw_db_error(r->db));
-		rows = srw_res_nrows(res);
-		while ((row = srw_res_next(res, NULL))) {
-			srw_section *s;
-			int n = srw_sections_split_cols(row, &s);
-
-			feed_db_sections(r, s, n);
-			srw_sections_free(s, n);
-			free(last_id);
-			last_id = srw_xstrdup(row[0] ? row[0] : "");
-			snprintf(last_t, sizeof last_t, "%s", row[1] ? row[1] : "");
-		}
-		srw_res_free(res);
-	} while (rows == 5000);
-	free(last_id);
-	srw_buf_free(&q);
+	return SRW_NDJSON_OK;
 }
 
 static srw_db *
@@ -542,10 +408,10 @@ group(int argc, char *argv[])
 		r.ins = srw_ins_new(r.db, r.t, &io);
 	}
 
-	if (from_db)
-		read_db_alerts(&r, since, until);
-	else
-		srw_ndjson_files(argc, argv, on_alert, &r);
+	if (from_db && srw_alerts_each(r.db, since, until, NULL, on_alert, &r) != 0)
+		srw_die(SRW_EX_UNAVAILABLE, "reading alerts.lark_alerts: %s", srw_db_error(r.db));
+	if (!from_db)
+		srw_alerts_ndjson(argc, argv, NULL, on_alert, &r);
 	srw_progress_end();
 	srw_issues_finish(r.g, now);
 	srw_jw_flush(&r.out, stdout, 0);

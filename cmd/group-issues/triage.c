@@ -34,7 +34,7 @@ static const srw_opt opts[] = {
 	{ "note", OPT_NOTE, "TEXT", "triage, dispose: a note for the event" },
 	{ "by", OPT_BY, "WHO", "triage, dispose: who (default $USER)" },
 	{ "jira", OPT_JIRA, "KEY", "dispose: the Jira issue that follows it up" },
-	{ "open", OPT_OPEN, NULL, "list: only issues not Closed" },
+	{ "open", OPT_OPEN, NULL, "list: only Ongoing issues" },
 	{ "cluster", OPT_CLUSTER, "C", "list: only this cluster" },
 	{ "limit", OPT_LIMIT, "N", "list: at most N issues (default 200)" },
 	{ "format", OPT_FORMAT, "FMT", "list: text (default) or ndjson" },

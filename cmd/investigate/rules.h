@@ -5,7 +5,7 @@
 
 #include "inv.h"
 
-#define HOUR_MS 3600000LL
+#define HOUR_MS SRW_HOUR_MS	/* include/srw/time.h */
 #define NSIB 3		/* same-account siblings whose alerts are compared */
 #define NHYP 10		/* BE down, disk, 7 dimensions, another alert */
 

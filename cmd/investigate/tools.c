@@ -168,22 +168,11 @@ t_info(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	return out;
 }
 
-/* Escape LIKE wildcards of s into b (inside a quoted literal). */
+/* "LIKE '%s%'" with s's wildcards escaped */
 static void
 like_contains(struct inv *inv, srw_buf *b, const char *s)
 {
-	srw_buf pat;
-
-	srw_buf_init(&pat);
-	srw_buf_addc(&pat, '%');
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			srw_buf_addc(&pat, '\\');
-		srw_buf_addc(&pat, *s);
-	}
-	srw_buf_addc(&pat, '%');
-	quote(inv, b, pat.s);
-	srw_buf_free(&pat);
+	srw_db_quote_contains(inv->db, b, s);
 }
 
 /* What query_cluster_alerts gathers: firing and resolved counts per name,
@@ -258,34 +247,24 @@ alerts_indexed(struct inv *inv, const char *c, long hours, struct alert_acc *a)
 /* Without alerts.alert_sections: the cards of the window whose cluster_id
  * contains c, split (a scan that grows with the table). */
 static int
+on_scanned(const srw_section *s, int n, const srw_line *ln, void *ctx)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		alert_add(ctx, s[i].created_at, s[i].alert_status, s[i].alert_name,
+		    s[i].alert_detail);
+	return SRW_NDJSON_OK;
+}
+
+static int
 alerts_scan(struct inv *inv, const char *c, long hours, struct alert_acc *a)
 {
-	srw_res *r;
-	srw_buf q;
-	char **row;
+	srw_alert_filter f = { .cluster_id = c, .newest_first = true, .limit = 5000 };
 
-	srw_buf_init(&q);
-	srw_buf_adds(&q, "SELECT " SRW_ALERT_COLS " FROM alerts.lark_alerts WHERE ");
-	window(inv, &q, "created_at", hours);
-	srw_buf_adds(&q, " AND cluster_id LIKE ");
-	like_contains(inv, &q, c);
-	srw_buf_adds(&q, " ORDER BY created_at DESC LIMIT 5000");
-	r = srw_db_query_retry(inv->db, q.s, 2);
-	srw_buf_free(&q);
-	if (!r)
-		return -1;
-	while ((row = srw_res_next(r, NULL))) {
-		srw_section *s;
-		int k = srw_sections_split_cols(row, &s), i;
-
-		for (i = 0; i < k; i++)
-			if (strcmp(s[i].cluster_id, c) == 0)
-				alert_add(a, s[i].created_at, s[i].alert_status, s[i].alert_name,
-				    s[i].alert_detail);
-		srw_sections_free(s, k);
-	}
-	srw_res_free(r);
-	return 0;
+	/* [now - hours, now], as window() */
+	return srw_alerts_each(inv->db, inv->now_ms - hours * 3600000LL,
+	    inv->now_ms / 1000 * 1000 + 1000, &f, on_scanned, a);
 }
 
 static json_t *

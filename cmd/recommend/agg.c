@@ -7,8 +7,6 @@
 
 #include "recommend.h"
 
-#define HOUR_MS 3600000LL
-#define DAY_MS (24 * HOUR_MS)
 
 static struct rc_ent *
 slot(const struct rc_map *m, const char *key, uint64_t h)
@@ -81,14 +79,6 @@ rc_map_free(struct rc_map *m, void (*fr)(void *))
 	memset(m, 0, sizeof *m);
 }
 
-int64_t
-rc_day_of(int64_t ms)
-{
-	int64_t local = ms + (int64_t)srw_pacific_offset(ms) * 1000;
-
-	return local >= 0 ? local / DAY_MS : -((-local + DAY_MS - 1) / DAY_MS);
-}
-
 struct rc_day *
 rc_day_get(struct rc_state *st, int64_t z, bool create)
 {
@@ -112,7 +102,7 @@ rc_day_get(struct rc_state *st, int64_t z, bool create)
 	srw_civil_from_days(z, &y, &m, &dd);
 	snprintf(d->date, sizeof d->date, "%04d-%02d-%02d", y, m, dd);
 	srw_pacific_day(y, m, dd, &d->start, &d->end);
-	d->nhours = (int)((d->end - d->start) / HOUR_MS);
+	d->nhours = (int)((d->end - d->start) / SRW_HOUR_MS);
 	st->days[st->ndays] = d;
 	st->last = st->ndays++;
 	return d;
@@ -121,10 +111,7 @@ rc_day_get(struct rc_state *st, int64_t z, bool create)
 int
 rc_hour_label(const struct rc_day *d, int i)
 {
-	int64_t t = d->start + i * HOUR_MS;
-	int64_t local = t + (int64_t)srw_pacific_offset(t) * 1000;
-
-	return (int)(((local % DAY_MS) + DAY_MS) % DAY_MS / HOUR_MS);
+	return srw_pacific_hour(d->start + i * SRW_HOUR_MS);
 }
 
 bool
@@ -199,7 +186,7 @@ rc_add(struct rc_state *st, const srw_section *s, const char **why)
 	if (!rc_check(s, why))
 		return -1;
 	firing = rc_status_firing(s->alert_status);
-	d = rc_day_get(st, rc_day_of(s->created_ms), !st->filter);
+	d = rc_day_get(st, srw_pacific_days(s->created_ms), !st->filter);
 	if (!d)
 		return 1;
 	d->known = true;
@@ -217,7 +204,7 @@ rc_add(struct rc_state *st, const srw_section *s, const char **why)
 	ev->cluster = cluster_index(st, ckey, s->cluster_name);
 	ev->tv = (s->created_ms << 1) | !firing;
 	if (firing) {
-		int h = (int)((s->created_ms - d->start) / HOUR_MS);
+		int h = (int)((s->created_ms - d->start) / SRW_HOUR_MS);
 
 		a->fired++;
 		d->fired++;

@@ -9,8 +9,6 @@
 
 #include "recommend.h"
 
-#define HOUR_MS 3600000LL
-
 enum fmt { F_NDJSON, F_TEXT, F_MARKDOWN, F_HTML };
 
 static bool use_stdin, list_types, show_progress, no_backtest;
@@ -68,79 +66,31 @@ want_date(struct rc_state *st, const char *s)
 	rc_day_get(st, z - 7, true);
 }
 
+/* One alert row, from NDJSON (ln) or the database (ln NULL): every section
+ * is checked before any is counted, so a row is taken whole or rejected
+ * whole. */
 static int
-on_row(srw_val *row, const srw_line *ln, void *ctx)
+on_row(const srw_section *s, int n, const srw_line *ln, void *ctx)
 {
 	struct rc_state *st = ctx;
-	srw_section *s;
 	const char *why = NULL;
-	int i, n = srw_sections_split(row, &s);
+	int i;
 
-	if (n == 0) {
-		srw_ndjson_reject(ln, "no alert_name");
-		return SRW_NDJSON_REJECT;
-	}
-	/* check every section before counting any, so a row is taken whole
-	 * or rejected whole */
 	for (i = 0; i < n && !why; i++)
 		rc_check(&s[i], &why);
 	for (i = 0; i < n && !why; i++)
 		rc_add(st, &s[i], &why);
-	srw_sections_free(s, n);
-	if (why) {
+	if (why && ln) {
 		srw_ndjson_reject(ln, "%s", why);
 		return SRW_NDJSON_REJECT;
 	}
-	if (show_progress && srw_ndjson_read_count() % 4096 == 0)
+	if (why) {
+		srw_warn("alerts.lark_alerts %s: %s", s[0].message_id ? s[0].message_id : "?", why);
+		st->bad_rows++;
+	}
+	if (ln && show_progress && srw_ndjson_read_count() % 4096 == 0)
 		srw_progress("%ld rows read", srw_ndjson_read_count());
 	return SRW_NDJSON_OK;
-}
-
-/*
- * One Pacific day from alerts.lark_alerts, an hour at a time so the client's
- * buffered result stays small on a busy day.  Returns the number of rows with
- * bad data (warned about), or -1 if the database failed.
- */
-static long
-load_day(srw_db *db, struct rc_state *st, struct rc_day *d)
-{
-	/* SRW_ALERT_COLS order; the columns recommend never reads are NULL */
-	static const char cols[] = "message_id, DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), "
-	    "cluster_name, region, account_name, cluster_id, alert_status, alert_name, "
-	    "NULL, NULL, NULL, source";
-	char a[20], b[20], sql[512];
-	int64_t t;
-	long bad = 0;
-
-	for (t = d->start; t < d->end; t += HOUR_MS) {
-		srw_res *r;
-		char **row;
-
-		srw_time_fmt_sql(t, a);
-		srw_time_fmt_sql(t + HOUR_MS < d->end ? t + HOUR_MS : d->end, b);
-		snprintf(sql, sizeof sql, "SELECT %s FROM alerts.lark_alerts WHERE "
-		    "created_at >= '%s' AND created_at < '%s'", cols, a, b);
-		if (!(r = srw_db_query_retry(db, sql, 3)))
-			return -1;
-		while ((row = srw_res_next(r, NULL))) {
-			srw_section *s;
-			const char *why = NULL;
-			int i, n = srw_sections_split_cols(row, &s);
-
-			for (i = 0; i < n && !why; i++)
-				rc_check(&s[i], &why);
-			for (i = 0; i < n && !why; i++)
-				rc_add(st, &s[i], &why);
-			if (why) {
-				srw_warn("alerts.lark_alerts %s: %s", row[0] ? row[0] : "?", why);
-				bad++;
-			}
-			srw_sections_free(s, n);
-		}
-		srw_res_free(r);
-	}
-	d->known = true;
-	return bad;
 }
 
 static int
@@ -154,10 +104,14 @@ load_db(struct rc_state *st)
 	if (!(db = srw_db_open(3, err, sizeof err)))
 		srw_die(SRW_EX_UNAVAILABLE, "%s", err);
 	for (i = 0; i < st->ndays; i++) {
-		if ((n = load_day(db, st, st->days[i])) < 0)
+		struct rc_day *d = st->days[i];
+
+		n = st->bad_rows;
+		if (srw_alerts_each(db, d->start, d->end, NULL, on_row, st) != 0)
 			srw_die(SRW_EX_UNAVAILABLE, "reading alerts.lark_alerts: %s",
 			    srw_db_error(db));
-		bad += n;
+		d->known = true;
+		bad += st->bad_rows - n;
 		srw_debug("%s: %ld sections", st->days[i]->date, st->days[i]->sections);
 	}
 	srw_db_close(db);
@@ -271,8 +225,7 @@ main(int argc, char *argv[])
 		st.filter = argc > 0;
 		srw_ndjson_setup(&no);
 		show_progress = srw_progress_on();
-		srw_opt_stdin_notice("alert rows");
-		srw_ndjson_each(stdin, "-", on_row, &st);
+		srw_alerts_ndjson(0, NULL, NULL, on_row, &st);
 		srw_progress_end();
 		if (!st.filter)
 			for (size_t k = 0; k < st.ndays; k++)

@@ -73,6 +73,7 @@ struct rc_state {
 	const char **clid;	/* by index: the map's key */
 	char **clname;
 	size_t ncl, capcl;
+	long bad_rows;		/* database rows with bad data (warned about) */
 };
 
 void *rc_map_get(const struct rc_map *m, const char *key);
@@ -82,7 +83,6 @@ struct rc_ent *rc_map_put(struct rc_map *m, const char *key, void *(*mk)(const c
 void rc_map_free(struct rc_map *m, void (*fr)(void *));
 
 struct rc_day *rc_day_get(struct rc_state *st, int64_t z, bool create);
-int64_t rc_day_of(int64_t ms);	/* Pacific day number of an instant */
 /* Is the section countable?  If not, why says so. */
 bool rc_check(const srw_section *s, const char **why);
 /* Adds one section: 0 counted, 1 outside the days asked for, -1 bad (why). */

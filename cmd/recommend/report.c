@@ -11,7 +11,7 @@ class_name(const struct rc_alert *a)
 {
 	if (!a->type)
 		return NULL;
-	return a->type->cls == SRW_CLASS_ANOMALY ? "ANOMALY" : "FAILURE";
+	return srw_alert_class_name(a->type->cls);
 }
 
 static const char *
@@ -156,14 +156,14 @@ rc_write_types(FILE *fp, bool text)
 	for (i = 0; i < n; i++) {
 		if (text) {
 			fprintf(fp, "%-9s %-8s %s\n", srw_severity_name(t[i].severity),
-			    t[i].cls == SRW_CLASS_ANOMALY ? "ANOMALY" : "FAILURE", t[i].name);
+			    srw_alert_class_name(t[i].cls), t[i].name);
 			continue;
 		}
 		srw_jw_begin(&b);
 		srw_jw_str(&b, "alert_name", t[i].name);
 		srw_jw_str(&b, "severity", srw_severity_name(t[i].severity));
 		srw_jw_str(&b, "alert_class",
-		    t[i].cls == SRW_CLASS_ANOMALY ? "ANOMALY" : "FAILURE");
+		    srw_alert_class_name(t[i].cls));
 		srw_jw_str(&b, "summary", t[i].summary);
 		srw_jw_str(&b, "recommendation", t[i].recommendation);
 		srw_jw_end(&b);

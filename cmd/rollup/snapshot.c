@@ -20,7 +20,6 @@
 #include "srw.h"
 #include "rollup.h"
 
-#define HOUR_MS 3600000LL
 
 enum kind { K_CPU, K_HEAP, K_DISK, K_FE_COMPACT, K_BE_COMPACT, K_P99, K_P95,
 	K_QUERY, K_MEM, K_ROWSET, K_NODES, K_TXNFAIL, K_CONN, K_COMPFAIL };
@@ -341,12 +340,12 @@ delta(double nw, double old)
 static void
 hour_add(struct rollup_snap *s, struct cluster *c, int64_t ts, enum dim d, double v)
 {
-	int64_t start = ts / HOUR_MS * HOUR_MS;
+	int64_t start = ts / SRW_HOUR_MS * SRW_HOUR_MS;
 	struct hour *h;
 	size_t i;
 
-	if (ts % HOUR_MS < 0)
-		start -= HOUR_MS;
+	if (ts % SRW_HOUR_MS < 0)
+		start -= SRW_HOUR_MS;
 	if (!isfinite(v))
 		return;
 	for (i = c->nh; i > 0 && c->h[i - 1].start > start; i--)
@@ -529,14 +528,14 @@ advance(struct rollup_snap *s, struct cluster *c, int64_t limit, srw_buf *out)
 	size_t k;
 
 	if (!((c->nm && c->m[0].ts < limit) ||
-	    (c->nh && (limit == INT64_MAX || c->h[0].start + HOUR_MS <= limit))))
+	    (c->nh && (limit == INT64_MAX || c->h[0].start + SRW_HOUR_MS <= limit))))
 		return;
 	for (k = 0; k < c->nm && c->m[k].ts < limit; k++)
 		moment_done(s, c, &c->m[k]);
 	memmove(c->m, c->m + k, (c->nm - k) * sizeof *c->m);
 	c->nm -= k;
 	for (k = 0; k < c->nh && (limit == INT64_MAX ||
-	    c->h[k].start + HOUR_MS <= limit); k++)
+	    c->h[k].start + SRW_HOUR_MS <= limit); k++)
 		hour_emit(c, &c->h[k], out);
 	memmove(c->h, c->h + k, (c->nh - k) * sizeof *c->h);
 	c->nh -= k;
@@ -588,7 +587,7 @@ rollup_snap_shrink(struct rollup_snap *s, long target, srw_buf *out)
 			it[ni++].w = (long)c->m[k].n;
 		}
 		for (k = 0; k < c->nh; k++) {
-			it[ni].end = c->h[k].start + HOUR_MS;
+			it[ni].end = c->h[k].start + SRW_HOUR_MS;
 			it[ni++].w = 1;
 		}
 	}

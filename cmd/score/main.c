@@ -17,8 +17,6 @@
 
 #include "srw.h"
 
-#define HOUR_MS 3600000LL
-#define WEEK_MS (7 * 24 * HOUR_MS)
 #define MAX_FACTORS 3
 
 struct cluster {
@@ -35,6 +33,7 @@ struct fleet {
 	char **only;	/* --cluster list, NULL: all */
 	size_t nonly;
 	int64_t hour, base, win_start, win_end;	/* ms */
+	srw_alert_row row;	/* the splitter's buffer, reused */
 };
 
 static const char *at_arg, *hour_arg, *format = "ndjson", *reject_path;
@@ -135,7 +134,7 @@ add_snapshot(struct fleet *f, const char *id, const char *metric, int64_t hour,
 }
 
 static void
-add_sections(struct fleet *f, srw_section *s, int n)
+add_sections(struct fleet *f, const srw_section *s, int n)
 {
 	struct cluster *c;
 	const srw_alert_type *t;
@@ -179,13 +178,21 @@ set_tier(struct fleet *f, const char *id, const char *tier)
 
 /* ---- database input -------------------------------------------------- */
 
+static int
+on_alerts(const srw_section *s, int n, const srw_line *ln, void *ctx)
+{
+	add_sections(ctx, s, n);
+	return SRW_NDJSON_OK;
+}
+
 static srw_res *
 query(srw_db *db, const char *sql)
 {
 	srw_res *r = srw_db_query_retry(db, sql, 3);
 
 	if (!r)
-		srw_die(srw_db_errno_transient(srw_db_errno(db)) ? SRW_EX_UNAVAILABLE :
+		srw_die(srw_db_errno_transient(srw_db_errno(db)) ||
+		    srw_db_errno_missing(srw_db_errno(db)) ? SRW_EX_UNAVAILABLE :
 		    SRW_EX_SOFTWARE, "%s", srw_db_error(db));
 	return r;
 }
@@ -193,17 +200,15 @@ query(srw_db *db, const char *sql)
 static void
 load_db(srw_db *db, struct fleet *f)
 {
-	char h[20], b[20], ws[20], we[20];
+	static const srw_alert_filter firing = { .status = "Firing" };
+	char h[20], b[20];
 	srw_buf q;
 	srw_res *r;
 	char **row;
-	int i, n;
-	srw_section *s;
+	int i;
 
 	srw_time_fmt_sql(f->hour, h);
 	srw_time_fmt_sql(f->base, b);
-	srw_time_fmt_sql(f->win_start, ws);
-	srw_time_fmt_sql(f->win_end, we);
 	srw_buf_init(&q);
 
 	/* the clusters with any snapshot at H or the baseline hour */
@@ -231,20 +236,10 @@ load_db(srw_db *db, struct fleet *f)
 	}
 	srw_res_free(r);
 
-	srw_buf_reset(&q);
-	/* the columns of SRW_ALERT_COLS, but only those counted: a week of a
-	 * big fleet's alerts is buffered whole by the client */
-	srw_buf_printf(&q, "SELECT message_id, DATE_FORMAT(created_at, '%%Y-%%m-%%d"
-	    " %%H:%%i:%%s'), '', '', '', cluster_id, alert_status, alert_name, NULL,"
-	    " NULL, NULL, '' FROM alerts.lark_alerts WHERE created_at >= '%s'"
-	    " AND created_at < '%s' AND alert_status LIKE '%%Firing%%'", ws, we);
-	r = query(db, q.s);
-	while ((row = srw_res_next(r, NULL))) {
-		n = srw_sections_split_cols(row, &s);
-		add_sections(f, s, n);
-		srw_sections_free(s, n);
-	}
-	srw_res_free(r);
+	if (srw_alerts_each(db, f->win_start, f->win_end, &firing, on_alerts, f) != 0)
+		srw_die(srw_db_errno_transient(srw_db_errno(db)) ||
+		    srw_db_errno_missing(srw_db_errno(db)) ? SRW_EX_UNAVAILABLE :
+		    SRW_EX_SOFTWARE, "%s", srw_db_error(db));
 
 	r = query(db, "SELECT cluster_id, tier FROM ops.dim_customer_profile");
 	while ((row = srw_res_next(r, NULL)))
@@ -263,7 +258,7 @@ on_record(srw_val *rec, const srw_line *ln, void *ctx)
 	const char *metric = srw_val_get_str(rec, "metric");
 	const char *hs = srw_val_get_str(rec, "hour");
 	srw_val *av;
-	srw_section *s;
+	const srw_section *s;
 	int64_t hour;
 	double v = NAN;
 	int n;
@@ -289,14 +284,12 @@ on_record(srw_val *rec, const srw_line *ln, void *ctx)
 			srw_ndjson_reject(ln, "alert row without created_at or alert_status");
 			return SRW_NDJSON_REJECT;
 		}
-		n = srw_sections_split(rec, &s);
+		n = srw_alert_split_val(&f->row, rec, &s);
 		if (n > 0 && s[0].created_ms < 0) {
-			srw_sections_free(s, n);
 			srw_ndjson_reject(ln, "alert row with a bad created_at");
 			return SRW_NDJSON_REJECT;
 		}
 		add_sections(f, s, n);
-		srw_sections_free(s, n);
 		return 0;
 	}
 	if (srw_val_get(rec, "tier") && id && *id) {
@@ -566,15 +559,15 @@ pick_times(struct fleet *f, int64_t *scored)
 	if (hour_arg) {
 		if (srw_time_parse(hour_arg, &h) != 0)
 			srw_die(SRW_EX_USAGE, "--hour: not a time: %s", hour_arg);
-		f->hour = h - ((h % HOUR_MS) + HOUR_MS) % HOUR_MS;
-		*scored = at_arg ? at : f->hour + HOUR_MS;
+		f->hour = h - ((h % SRW_HOUR_MS) + SRW_HOUR_MS) % SRW_HOUR_MS;
+		*scored = at_arg ? at : f->hour + SRW_HOUR_MS;
 	} else {
-		f->hour = at - ((at % HOUR_MS) + HOUR_MS) % HOUR_MS - HOUR_MS;
+		f->hour = at - ((at % SRW_HOUR_MS) + SRW_HOUR_MS) % SRW_HOUR_MS - SRW_HOUR_MS;
 		*scored = at;
 	}
-	f->base = f->hour - WEEK_MS;
-	f->win_end = f->hour + HOUR_MS;
-	f->win_start = f->win_end - WEEK_MS;
+	f->base = f->hour - SRW_WEEK_MS;
+	f->win_end = f->hour + SRW_HOUR_MS;
+	f->win_start = f->win_end - SRW_WEEK_MS;
 }
 
 int
@@ -667,6 +660,7 @@ main(int argc, char *argv[])
 	free(f.cl);
 	free(f.slot);
 	srw_strv_free(f.only);
+	srw_alert_row_free(&f.row);
 	srw_db_close(db);
 	return srw_finish(status);
 }

@@ -171,7 +171,7 @@ add_task(const char *id, int64_t at)
 
 /* Counts the firing sections of an alert row in the storm window. */
 static void
-add_alert_sections(srw_section *s, int n)
+add_alert_sections(const srw_section *s, int n)
 {
 	int i;
 
@@ -187,10 +187,18 @@ add_alert_sections(srw_section *s, int n)
 
 /* ---- the database ------------------------------------------------------ */
 
+static int
+on_alerts(const srw_section *s, int n, const srw_line *ln, void *ctx)
+{
+	add_alert_sections(s, n);
+	return SRW_NDJSON_OK;
+}
+
 static void
 db_read(srw_db *db)
 {
-	char from[20], to[20], cool[20], storm_from[20];
+	static const srw_alert_filter firing = { .status = "Firing" };
+	char from[20], to[20], cool[20];
 	srw_buf q;
 	srw_res *r;
 	char **row;
@@ -198,7 +206,6 @@ db_read(srw_db *db)
 	srw_time_fmt_sql(now_ms, to);
 	srw_time_fmt_sql(now_ms - max_age_ms - 7 * 86400000LL, from);
 	srw_time_fmt_sql(now_ms - cooldown_ms, cool);
-	srw_time_fmt_sql(now_ms - storm_ms, storm_from);
 	srw_buf_init(&q);
 
 	/* the newest two snapshots per cluster */
@@ -220,20 +227,10 @@ db_read(srw_db *db)
 	}
 	srw_res_free(r);
 
-	srw_buf_reset(&q);
-	srw_buf_adds(&q, "SELECT " SRW_ALERT_COLS " FROM alerts.lark_alerts");
-	srw_buf_printf(&q, " WHERE created_at > '%s' AND created_at <= '%s'"
-	    " AND alert_status LIKE '%%Firing%%'", storm_from, to);
-	if (!(r = srw_db_query_retry(db, q.s, 3)))
+	/* (now - storm, now] in whole seconds, as created_at is stored */
+	if (srw_alerts_each(db, (now_ms - storm_ms) / 1000 * 1000 + 1000, now_ms / 1000 * 1000 + 1000,
+	    &firing, on_alerts, NULL) != 0)
 		srw_die(SRW_EX_UNAVAILABLE, "reading alerts.lark_alerts: %s", srw_db_error(db));
-	while ((row = srw_res_next(r, NULL))) {
-		srw_section *s;
-		int n = srw_sections_split_cols(row, &s);
-
-		add_alert_sections(s, n);
-		srw_sections_free(s, n);
-	}
-	srw_res_free(r);
 
 	if (!(r = srw_db_query_retry(db, "SELECT cluster_id, cluster_name, account_name,"
 	    " tier FROM ops.dim_customer_profile", 3)))
@@ -286,11 +283,10 @@ on_record(srw_val *rec, const srw_line *ln, void *ctx)
 
 	(void)ctx;
 	if (srw_val_get(rec, "message_id")) {
-		srw_section *s;
-		int n = srw_sections_split(rec, &s);
+		static srw_alert_row row;	/* the splitter's buffer, reused */
+		const srw_section *s;
 
-		add_alert_sections(s, n);
-		srw_sections_free(s, n);
+		add_alert_sections(s, srw_alert_split_val(&row, rec, &s));
 		return SRW_NDJSON_OK;
 	}
 	if (!id || !*id) {

@@ -246,6 +246,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (!table)
 		srw_opt_error("-t DB.TABLE is required");
+	srw_opt_need_files(argc, argv);
 	if (stream_load && force_insert)
 		srw_opt_error("--stream-load and --insert exclude each other");
 	if (!srw_ident_ok(table) || !strchr(table, '.'))

@@ -25,5 +25,12 @@ typedef struct srw_alert_type {
 const srw_alert_type *srw_alert_type_find(const char *name);
 const srw_alert_type *srw_alert_types(size_t *n);	/* the whole table */
 const char *srw_severity_name(enum srw_severity s);	/* "Critical", … "Unknown" */
+/* "Critical", "Warning" or "Info" in any case: 0 and *sev, or -1. */
+int srw_severity_parse(const char *s, enum srw_severity *sev);
+/* The class of an alert name: the table's, else by the words of the name
+ * (*TooHigh*, *UsageHigh*, *LessThan* ... are anomalies; *Abnormal*,
+ * *Failed*, *NotRunning* failures), else FAILURE with *known false. */
+enum srw_alert_class srw_alert_class_of(const char *name, bool *known);
+const char *srw_alert_class_name(enum srw_alert_class c);	/* "ANOMALY", "FAILURE" */
 
 #endif

@@ -3,7 +3,7 @@
 #define SRW_ISSUES_H
 
 #include "srw/base.h"
-#include "srw/sections.h"
+#include "srw/alerts.h"
 #include "srw/buf.h"
 #include "srw/alerttypes.h"
 

@@ -53,6 +53,9 @@ double srw_opt_real(const char *arg, double min, double max, const char *what);
  * seconds) in milliseconds within [min_ms, max_ms], else exit 64. */
 int64_t srw_opt_duration(const char *arg, int64_t min_ms, int64_t max_ms, const char *what);
 
+/* Every operand but "-" names a readable file, else "toolname: FILE: No
+ * such file or directory" and exit 64, before a tool connects anywhere. */
+void srw_opt_need_files(int argc, char *argv[]);
 /* True for the operand that means standard input: "-" (DESIGN.md). */
 bool srw_opt_is_stdin(const char *arg);
 /*

@@ -42,6 +42,9 @@ const char *srw_db_error(const srw_db *db);
 bool srw_db_errno_transient(unsigned err);
 /* Data does not fit (bad value, too long, out of range, bad date, …). */
 bool srw_db_errno_data(unsigned err);
+/* The table or schema does not exist: a deployment step not taken (the
+ * error message names the DDL file); tools exit 69 on it, not 70. */
+bool srw_db_errno_missing(unsigned err);
 /* Rows the last write changed (of a bulk execute: all its rows). */
 unsigned long long srw_db_affected(const srw_db *db);
 
@@ -65,6 +68,9 @@ void srw_stmt_free(srw_stmt *st);
 /* Append s quoted as a SQL string literal ('…', escaped for the connection).
  * NUL bytes are escaped too (\0). */
 void srw_db_quote(srw_db *db, srw_buf *b, const char *s, size_t n);
+/* Append '%s%' quoted, with LIKE's own % _ \ in s escaped: the pattern of
+ * "column LIKE ... contains s". */
+void srw_db_quote_contains(srw_db *db, srw_buf *b, const char *s);
 /* Quote without a connection (backslash-escaping as MariaDB/StarRocks
  * expect with the default sql_mode): used by --dry-run and tests. */
 void srw_sql_quote(srw_buf *b, const char *s, size_t n);

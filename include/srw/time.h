@@ -6,6 +6,13 @@
 
 /* ---- lib/time.c: UTC strings, epoch ms, RFC 3339, Pacific days -------- */
 
+/* Time in epoch milliseconds, the unit of every srwatch timestamp. */
+#define SRW_SECOND_MS 1000LL
+#define SRW_MINUTE_MS (60 * SRW_SECOND_MS)
+#define SRW_HOUR_MS (60 * SRW_MINUTE_MS)
+#define SRW_DAY_MS (24 * SRW_HOUR_MS)
+#define SRW_WEEK_MS (7 * SRW_DAY_MS)
+
 int64_t srw_now_ms(void);
 /* Parses "YYYY-MM-DD HH:MM:SS[.fff]" (UTC), RFC 3339 ("…T…[.fff](Z|±HH:MM)"),
  * "YYYY-MM-DD" (UTC midnight), or epoch seconds/milliseconds (integers of
@@ -33,6 +40,10 @@ int srw_pacific_offset(int64_t ms);
 void srw_pacific_day(int y, int m, int d, int64_t *start, int64_t *end);
 /* The Pacific date ("YYYY-MM-DD", buf >= 11) that instant ms falls on. */
 char *srw_pacific_date(int64_t ms, char *buf);
+/* The Pacific day containing instant ms, as days since 1970-01-01 (for
+ * srw_civil_from_days), and the Pacific wall-clock hour (0-23) at ms. */
+int64_t srw_pacific_days(int64_t ms);
+int srw_pacific_hour(int64_t ms);
 /* Pacific date days before/after the one containing ms (0 today, -1 yesterday). */
 void srw_pacific_date_rel(int64_t ms, int delta_days, int *y, int *m, int *d);
 

@@ -87,6 +87,28 @@ START_TEST(severity_names)
 }
 END_TEST
 
+START_TEST(severity_parse_and_class)
+{
+	enum srw_severity sev = SRW_SEV_UNKNOWN;
+	bool known;
+
+	ck_assert_int_eq(srw_severity_parse("critical", &sev), 0);
+	ck_assert_int_eq(sev, SRW_SEV_CRITICAL);
+	ck_assert_int_eq(srw_severity_parse("Info", &sev), 0);
+	ck_assert_int_eq(sev, SRW_SEV_INFO);
+	ck_assert_int_eq(srw_severity_parse("Unknown", &sev), -1);
+	ck_assert_int_eq(srw_severity_parse(NULL, &sev), -1);
+	/* the table first, then the words of the name */
+	ck_assert_int_eq(srw_alert_class_of("BeAliveAbnormal", &known), SRW_CLASS_FAILURE);
+	ck_assert(known);
+	ck_assert_int_eq(srw_alert_class_of("NewThingTooHigh", &known), SRW_CLASS_ANOMALY);
+	ck_assert(known);
+	ck_assert_int_eq(srw_alert_class_of("Whatever", &known), SRW_CLASS_FAILURE);
+	ck_assert(!known);
+	ck_assert_str_eq(srw_alert_class_name(SRW_CLASS_ANOMALY), "ANOMALY");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -97,6 +119,7 @@ main(void)
 	tcase_add_test(tc, required_entries);
 	tcase_add_test(tc, unknown_and_exact_lookup);
 	tcase_add_test(tc, severity_names);
+	tcase_add_test(tc, severity_parse_and_class);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

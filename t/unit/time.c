@@ -129,6 +129,21 @@ START_TEST(durations)
 }
 END_TEST
 
+START_TEST(pacific_days_and_hours)
+{
+	/* 2026-03-08: clocks go 01:59:59 PST -> 03:00:00 PDT at 10:00 UTC */
+	ck_assert_int_eq(srw_pacific_days(utc("2026-03-08 07:59:59")),
+	    srw_days_from_civil(2026, 3, 7));
+	ck_assert_int_eq(srw_pacific_days(utc("2026-03-08 08:00:00")),
+	    srw_days_from_civil(2026, 3, 8));
+	ck_assert_int_eq(srw_pacific_hour(utc("2026-03-08 09:59:59")), 1);
+	ck_assert_int_eq(srw_pacific_hour(utc("2026-03-08 10:00:00")), 3);
+	ck_assert_int_eq(srw_pacific_hour(utc("1969-12-31 23:00:00")), 15);
+	ck_assert_int_eq(srw_pacific_days(utc("1970-01-01 07:00:00")), -1);
+	ck_assert_int_eq(SRW_WEEK_MS, 7 * 24 * H);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -141,6 +156,7 @@ main(void)
 	tcase_add_test(tc, pacific_windows);
 	tcase_add_test(tc, pacific_offsets_and_dates);
 	tcase_add_test(tc, durations);
+	tcase_add_test(tc, pacific_days_and_hours);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
