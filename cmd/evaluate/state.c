@@ -669,7 +669,7 @@ good_line(const srw_val *v)
  * lines, and an end line counting them; *len is where the block ends.  NULL
  * or the reason.  A block that is not entirely good is not used. */
 static const char *
-check_block(line *L, size_t n, const char *kind, int64_t gen, size_t *len)
+check_block(line *L, size_t n, const char *kind, int64_t gen, size_t *len, bool each)
 {
 	static char why[160];
 	srw_val *v;
@@ -689,6 +689,15 @@ check_block(line *L, size_t n, const char *kind, int64_t gen, size_t *len)
 	}
 	if (gen && g != (double)gen)
 		return "of another generation";
+	if (!each) {
+		/* the lines between are checked as they are read */
+		bool good = (v = srw_val_parse(L[n - 1].s, L[n - 1].len)) &&
+		    srw_val_get_num(v, "end", &d) && d == (double)(n - 1);
+
+		srw_val_free(v);
+		*len = n;
+		return good ? NULL : "cut short (no end line)";
+	}
 	for (i = 1; i < n; i++) {
 		bool good;
 
@@ -741,7 +750,7 @@ saved_add(saved *s)
 /* Applies a checked block: its clock, and each rule section: a whole
  * rule's state (snapshot), or updates to it (journal: alerts replace the
  * alert with their key, "gone" removes one, tracks replace all tracks). */
-static void
+static size_t
 take_block(struct ev *e, loaded *ld, line *L, size_t n)
 {
 	saved *cur = NULL;
@@ -756,7 +765,7 @@ take_block(struct ev *e, loaded *ld, line *L, size_t n)
 		uint64_t h;
 		bool up = false, tracks = true;
 
-		if (get_hex(v, "rule", &h)) {
+		if (get_hex(v, "rule", &h) && srw_val_get_str(v, "group") && srw_val_get_str(v, "name")) {
 			cur = saved_for(ld, h, srw_val_get_str(v, "group"), srw_val_get_str(v, "name"));
 			cur->rule = rule_by_hash(e, h);
 			srw_val_bool(srw_val_get(v, "upsert"), &up);
@@ -785,9 +794,13 @@ take_block(struct ev *e, loaded *ld, line *L, size_t n)
 			if (cur->nt == cur->capt)
 				cur->t = srw_xrealloc(cur->t, (cur->capt = cur->capt * 2 + 8) * sizeof *cur->t);
 			cur->t[cur->nt++] = k1;
+		} else {
+			srw_val_free(v);
+			return i + 1;	/* the first bad line */
 		}
 		srw_val_free(v);
 	}
+	return 0;
 }
 
 static const alert *sort_base;
@@ -907,7 +920,7 @@ read_journal(struct ev *e, loaded *ld, int64_t gen)
 	L = split_lines(text, len, &n);
 	for (i = 0; i < n; i += blen) {
 		blen = 0;
-		if ((why = check_block(L + i, n - i, "journal", gen, &blen))) {
+		if ((why = check_block(L + i, n - i, "journal", gen, &blen, true))) {
 			srw_info("%s: line %zu: %s: the journal is used up to there", e->journal_path,
 			    i + 1, why);
 			break;
@@ -1071,6 +1084,8 @@ ev_state_load(struct ev *e)
 	loaded ld = { 0 };
 	double gen = 0;
 	srw_val *hdr;
+	size_t bad;
+	char badline[64];
 
 	jp = srw_xmalloc(strlen(e->state_path) + 9);
 	sprintf(jp, "%s.journal", e->state_path);
@@ -1084,10 +1099,16 @@ ev_state_load(struct ev *e)
 		return;
 	}
 	L = split_lines(text, len, &n);
-	if (err || !n || (why = check_block(L, n, "srwatch_evaluate_state", 0, &blen)) || blen != n) {
+	if (!err && n && !(why = check_block(L, n, "srwatch_evaluate_state", 0, &blen, false)) &&
+	    (bad = take_block(e, &ld, L, n))) {
+		snprintf(badline, sizeof badline, "line %zu: bad or missing field", bad);
+		why = badline;
+	}
+	if (err || !n || why) {
+		loaded_free(&ld);
 		srw_warn("--state %s: %s: starting with no alert state (the file is replaced at "
 		    "the first change)", e->state_path, err ? strerror(err) : !n ? "empty" :
-		    why ? why : "data after the end line");
+		    why);
 		free(L);
 		free(text);
 		return;
@@ -1096,7 +1117,6 @@ ev_state_load(struct ev *e)
 	srw_val_get_num(hdr, "gen", &gen);
 	srw_val_free(hdr);
 	e->state_gen = (int64_t)gen;
-	take_block(e, &ld, L, n);
 	read_journal(e, &ld, e->state_gen);
 	apply(e, &ld);
 	loaded_free(&ld);
