@@ -320,7 +320,7 @@ ev_state_save(struct ev *e)
 	char err[512];
 	size_t lines;
 	bool full = e->state_full || !e->state_gen ||
-	    e->journal_bytes > 4 * (e->state_bytes > 65536 ? e->state_bytes : 65536);
+	    e->journal_bytes > 4 * (e->state_bytes > (1 << 20) ? e->state_bytes : (1 << 20));
 	struct timespec t0, t1;
 	int rc;
 
