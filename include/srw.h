@@ -19,6 +19,8 @@
 #include "srw/time.h"
 #include "srw/sha256.h"
 #include "srw/http.h"
+#include "srw/httpmulti.h"
+#include "srw/listen.h"
 #include "srw/sql.h"
 #include "srw/table.h"
 #include "srw/insert.h"
@@ -26,6 +28,8 @@
 #include "srw/insert_bulk.h"
 #include "srw/streamload.h"
 #include "srw/hash.h"
+#include "srw/strtab.h"
+#include "srw/simdjson.h"
 #include "srw/sections.h"
 #include "srw/alerttypes.h"
 #include "srw/card.h"
@@ -33,6 +37,7 @@
 #include "srw/alertmanager.h"
 #include "srw/points.h"
 #include "srw/promtext.h"
+#include "srw/remotewrite.h"
 #include "srw/mquery.h"
 #include "srw/score.h"
 #include "srw/issues.h"
@@ -42,6 +47,7 @@
 #include "srw/promql.h"
 #include "srw/rules.h"
 #include "srw/notify.h"
+#include "srw/httpd.h"
 #include "srw/durable.h"
 
 #endif
