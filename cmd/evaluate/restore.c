@@ -49,9 +49,22 @@ static bool
 get_value(const srw_val *o, const char *key, double *out)
 {
 	srw_val *v = srw_val_get(o, key);
+	const char *t = srw_val_str(v);
 
-	if (v && srw_val_str(v)) {
-		*out = strtod(srw_val_str(v), NULL);
+	if (t && strlen(t) == 18 && t[0] == '0' && t[1] == 'x') {
+		/* the double's bits (state.c) */
+		char *end;
+		uint64_t bits;
+
+		errno = 0;
+		bits = strtoull(t + 2, &end, 16);
+		if (*end || errno)
+			return false;
+		memcpy(out, &bits, sizeof *out);
+		return true;
+	}
+	if (t) {
+		*out = strtod(t, NULL);
 		return true;
 	}
 	return v && srw_val_type(v) == SRW_NUM && srw_val_num(v, out);

@@ -107,21 +107,72 @@ put_kv(srw_buf *b, const char *key, const char *const *kv, size_t n)
 	srw_jw_close(b, '}');
 }
 
-/* JSON has no NaN or infinities; a rule's value can be either.  %.17g
- * reads back to the same double without the round trip of the shortest
- * form (the state is written often, read once). */
+/* The alert lines are most of what is written, at every evaluation that
+ * changes something: they are put together without the generic writer
+ * (constant keys as literals, no escaping of what needs none). */
+#define LIT(b, s) srw_buf_add((b), (s), sizeof(s) - 1)
+
 static void
-put_value(srw_buf *b, const char *key, double v)
+hexq(srw_buf *b, uint64_t v, bool ox)	/* "0123456789abcdef", or "0x..." */
 {
-	char t[32];
+	static const char dig[] = "0123456789abcdef";
+	char *p;
+	int i;
+
+	srw_buf_grow(b, 22);
+	p = b->s + b->len;
+	*p++ = '"';
+	if (ox) {
+		*p++ = '0';
+		*p++ = 'x';
+	}
+	for (i = 15; i >= 0; i--, v >>= 4)
+		p[i] = dig[v & 15];
+	p[16] = '"';
+	p[17] = '\0';	/* the buffer stays a string */
+	b->len += 18 + (ox ? 2 : 0);
+}
+
+static void
+timev(srw_buf *b, int64_t v)
+{
+	if (v == NOTSET)
+		LIT(b, "null");
+	else
+		srw_buf_add_jint(b, v);
+}
+
+static void
+kvobj(srw_buf *b, const char *const *kv, size_t n)
+{
+	size_t i;
+
+	srw_buf_addc(b, '{');
+	for (i = 0; i < n; i++) {
+		if (i)
+			srw_buf_addc(b, ',');
+		srw_buf_add_jstr(b, kv[2 * i], strlen(kv[2 * i]));
+		srw_buf_addc(b, ':');
+		srw_buf_add_jstr(b, kv[2 * i + 1], strlen(kv[2 * i + 1]));
+	}
+	srw_buf_addc(b, '}');
+}
+
+/* JSON has no NaN or infinities, a rule's value can be either; and the
+ * exact double of a fraction is its bits ("0x" and 16 hex digits), which
+ * cost nothing to write, where a decimal form costs a printf. */
+static void
+valuev(srw_buf *b, double v)
+{
+	uint64_t bits;
 
 	if (!isfinite(v)) {
-		srw_jw_str(b, key, isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+		srw_buf_adds(b, isnan(v) ? "\"NaN\"" : v > 0 ? "\"+Inf\"" : "\"-Inf\"");
 	} else if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {
-		srw_jw_int(b, key, (int64_t)v);
+		srw_buf_add_jint(b, (int64_t)v);
 	} else {
-		snprintf(t, sizeof t, "%.17g", v);
-		srw_jw_raw(b, key, t);
+		memcpy(&bits, &v, sizeof bits);
+		hexq(b, bits, true);
 	}
 }
 
@@ -146,12 +197,19 @@ static void
 put_sample(srw_buf *b, const alert *a)
 {
 	uint32_t i;
+	bool first = true;
 
-	srw_jw_obj(b, "sample");
+	LIT(b, ",\"sample\":{");
 	for (i = 0; a->sls && i < a->sls->n; i++)
-		if (ev_label_overridden(a->rule, a->sls->kv[2 * i]))
-			srw_jw_str(b, a->sls->kv[2 * i], a->sls->kv[2 * i + 1]);
-	srw_jw_close(b, '}');
+		if (ev_label_overridden(a->rule, a->sls->kv[2 * i])) {
+			if (!first)
+				srw_buf_addc(b, ',');
+			first = false;
+			srw_buf_add_jstr(b, a->sls->kv[2 * i], strlen(a->sls->kv[2 * i]));
+			srw_buf_addc(b, ':');
+			srw_buf_add_jstr(b, a->sls->kv[2 * i + 1], strlen(a->sls->kv[2 * i + 1]));
+		}
+	srw_buf_addc(b, '}');
 }
 
 /* An alert already written needs only what changed: its state and clocks
@@ -159,29 +217,44 @@ put_sample(srw_buf *b, const alert *a)
 static void
 put_alert(srw_buf *b, const alert *a, bool whole)
 {
-	srw_jw_begin(b);
-	put_hex(b, "alert", a->fp);
-	put_hex(b, "key", a->key);
-	srw_jw_str(b, "state", a->state == ST_FIRING ? "firing" : "pending");
+	bool firing = a->state == ST_FIRING;
+
+	LIT(b, "{\"alert\":");
+	hexq(b, a->fp, false);
+	LIT(b, ",\"key\":");
+	hexq(b, a->key, false);
+	if (firing)
+		LIT(b, ",\"state\":\"firing\"");
+	else
+		LIT(b, ",\"state\":\"pending\"");
 	if (whole) {
-		put_kv(b, "labels", (const char *const *)a->kv, a->n);
+		LIT(b, ",\"labels\":");
+		kvobj(b, (const char *const *)a->kv, a->n);
 		put_sample(b, a);
-		if (a->nann)
-			put_kv(b, "annotations", (const char *const *)a->ann, a->nann);
+		if (a->nann) {
+			LIT(b, ",\"annotations\":");
+			kvobj(b, (const char *const *)a->ann, a->nann);
+		}
 	} else {
-		srw_jw_bool(b, "update", true);
+		LIT(b, ",\"update\":true");
 	}
-	put_time(b, "active_at", a->active_at);
-	if (a->state == ST_FIRING) {
-		put_time(b, "fired_at", a->fired_at);
-		put_time(b, "last_sent", a->last_sent);
+	LIT(b, ",\"active_at\":");
+	timev(b, a->active_at);
+	if (firing) {
+		LIT(b, ",\"fired_at\":");
+		timev(b, a->fired_at);
+		LIT(b, ",\"last_sent\":");
+		timev(b, a->last_sent);
 	}
-	put_time(b, "keep_since", a->keep_since);
+	LIT(b, ",\"keep_since\":");
+	timev(b, a->keep_since);
 	/* the value a resolved event's annotations show when no evaluation
 	 * sees the alert again; a pending alert sends nothing with it */
-	if (a->state == ST_FIRING)
-		put_value(b, "value", a->value);
-	srw_jw_end(b);
+	if (firing) {
+		LIT(b, ",\"value\":");
+		valuev(b, a->value);
+	}
+	LIT(b, "}\n");
 }
 
 static void
