@@ -148,12 +148,13 @@ is "$(jq -c '[.status, .labels.alertname, .startsAt[11:16], .endsAt[14:16]]' "$T
 # ---- bad state files: a warning, an empty start, never a crash ------------------
 lines "$base" "$(at 900)" >"$T/head.ndjson"
 evaluate --live -r "$T/rules.yml" "$T/head.ndjson" >"$T/fresh.out" 2>/dev/null
-for kind in garbage cut old empty; do
+for kind in garbage cut old empty field; do
 	case $kind in
 	garbage) head -c 4000 /dev/urandom >"$T/bad.state" ;;
 	cut) head -c 300 "$T/kill2.state" >"$T/bad.state" ;;
 	old) sed '1s/"srwatch_evaluate_state":1/"srwatch_evaluate_state":0/' "$T/kill2.state" >"$T/bad.state" ;;
 	empty) : >"$T/bad.state" ;;
+	field) sed 's/"state":"[a-z]*"/"state":"bogus"/' "$T/kill2.state" >"$T/bad.state" ;;
 	esac
 	cp "$T/bad.state" "$T/bad.$kind"
 	evaluate --live --state "$T/bad.state" -r "$T/rules.yml" "$T/head.ndjson" >"$T/bad.out" 2>"$T/bad.err"; rc=$?

@@ -88,6 +88,20 @@ PAGERDUTY_BASE_URL=http://127.0.0.1:$port notify --pagerduty --outbox "$OB" --fl
 is "$rc:$(delivered "$T/pd.log" | awk '{ print $NF }')" "0:7" "the event a killed run was sending is sent first by the next one"
 ok "and is no longer in flight" test ! -s "$OB/inflight.ndjson"
 
+# ---- a real kill -9 while PagerDuty is answering slowly ------------------------------
+pdport=$port
+fake slow --delay 5
+ev 8 firing | PAGERDUTY_BASE_URL=http://127.0.0.1:$port notify --pagerduty --outbox "$OB" >/dev/null 2>&1 &
+npid=$!
+for i in $(seq 50); do [ -s "$T/slow.log" ] && break; sleep 0.1; done
+kill -9 $npid; wait $npid 2>/dev/null
+is "$(jq -r .record.fingerprint "$OB/inflight.ndjson" 2>/dev/null)" 0000000000000008 \
+   "killed mid-request: the event is in inflight.ndjson"
+PAGERDUTY_BASE_URL=http://127.0.0.1:$pdport notify --pagerduty --outbox "$OB" --flush >"$T/r7.out" 2>&1; rc=$?
+is "$rc:$(delivered "$T/pd.log" | awk '{ print $NF }')" "0:8" "the next run sends it (at least once: the slow peer may have it too)"
+ok "nothing is left in flight or waiting" test ! -s "$OB/inflight.ndjson" -a ! -s "$OB/outbox.ndjson"
+port=$pdport
+
 # ---- dedup across a restart ---------------------------------------------------------
 ev 5 firing | PAGERDUTY_BASE_URL=http://127.0.0.1:$port notify --pagerduty --dedup 1h --outbox "$OB" >/dev/null
 ev 5 firing | PAGERDUTY_BASE_URL=http://127.0.0.1:$port notify --pagerduty --dedup 1h --outbox "$OB" >"$T/r5.out"

@@ -101,7 +101,10 @@ void ev_swap_rules(struct ev *e, srw_ruleset *rs, srw_pq *pq);
 void ev_reindex(rstate *s);
 void ev_resolve(struct ev *e, alert *a);	/* a resolved event, now */
 
-/* state.c: --state FILE */
+/* state.c, restore.c: --state FILE */
+#define EV_STATE_FORMAT 1
+uint64_t ev_rule_hash(const srw_rule_group *g, const srw_rule *r);
+bool ev_label_overridden(const srw_rule *r, const char *k);
 void ev_state_load(struct ev *e);
 void ev_state_save(struct ev *e);
 void ev_state_commit(struct ev *e);	/* output flushed, then the state saved */

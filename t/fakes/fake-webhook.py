@@ -3,7 +3,7 @@
 talk to: PagerDuty Events API v2, Slack incoming webhooks, Lark custom bots
 (with the signing secret), Alertmanager and any generic webhook.
 
-  fake-webhook.py PORTFILE LOGFILE [--status 500,500,200] [--lark-secret S]
+  fake-webhook.py PORTFILE LOGFILE [--status 500,500,200] [--lark-secret S] [--delay SECONDS]
 
 Listens on 127.0.0.1 on a free port (written to PORTFILE), appends every
 request to LOGFILE as one JSON line {method, path, headers, body, status,
@@ -14,12 +14,13 @@ shape by path:
   /open-apis/bot/v2/hook/...   Lark: msg_type, card/content; sign checked
   anything else      any JSON body
 --status gives the status of the first requests in turn (then 2xx).
+--delay makes every answer wait (after the request is logged): a slow peer.
 """
 import base64, hashlib, hmac, json, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 portfile, logfile = sys.argv[1], sys.argv[2]
-statuses, secret = [], None
+statuses, secret, delay = [], None, 0.0
 args = sys.argv[3:]
 while args:
     if args[0] == "--status":
@@ -27,6 +28,9 @@ while args:
         args = args[2:]
     elif args[0] == "--lark-secret":
         secret = args[1]
+        args = args[2:]
+    elif args[0] == "--delay":
+        delay = float(args[1])
         args = args[2:]
     else:
         sys.exit("fake-webhook.py: unknown argument " + args[0])
@@ -108,6 +112,8 @@ class H(BaseHTTPRequestHandler):
         with lock, open(logfile, "a") as f:
             f.write(json.dumps({"method": "POST", "path": self.path, "headers": dict(self.headers),
                                 "body": body, "status": status, "problem": problem}) + "\n")
+        if delay:
+            time.sleep(delay)
         if path.startswith("/open-apis/bot/"):
             # Lark answers 200 with a code in the body
             out = {"code": 19021 if problem else 0, "msg": problem or "success"}
