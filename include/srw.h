@@ -36,6 +36,7 @@
 #include "srw/points.h"
 #include "srw/promtext.h"
 #include "srw/remotewrite.h"
+#include "srw/rwpb.h"
 #include "srw/mquery.h"
 #include "srw/score.h"
 #include "srw/issues.h"
