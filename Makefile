@@ -7,15 +7,22 @@ DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKGS = libcurl jansson libcjson libmariadb openssl libmicrohttpd yaml-0.1 \
-	libprotobuf-c snappy
+	libprotobuf-c snappy simdjson
+CXX ?= g++
+CXXFLAGS ?= -O2 -g
 
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Iinclude \
 	-MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 override LDLIBS += -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
-	-lpthread -lm
+	-lstdc++ -lpthread -lm
+# lib/simdjson.cpp, the one C++ file: the shim over simdjson (lib/val.c)
+override CXXFLAGS += -std=c++17 -Wall -Wextra -fno-exceptions -fno-rtti -Iinclude \
+	-MMD -MP $(shell pkg-config --cflags simdjson 2>/dev/null)
 
 ifeq ($(SAN),1)
 override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+override CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 override LDFLAGS += -fsanitize=address,undefined
 O = build-san
@@ -31,7 +38,7 @@ Q = @
 endif
 
 LIBSRC = $(wildcard lib/*.c)
-LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
+LIBOBJ = $(LIBSRC:%.c=$(O)/%.o) $(patsubst %.cpp,$(O)/%.o,$(wildcard lib/*.cpp))
 LIB = $(O)/libsrw.a
 TOOLS = $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 BINS = $(TOOLS:%=$(BIN)/%)
@@ -45,6 +52,11 @@ $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/%.o: %.cpp
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(CXXFLAGS) -c -o $@ $<
 
 $(LIB): $(LIBOBJ)
 	@rm -f $@
@@ -65,6 +77,8 @@ $(O)/t/%: t/unit/%.c $(LIB)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(shell pkg-config --cflags --libs check) $(LDLIBS)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+# the board's page is embedded with .incbin, which -MMD does not see
+$(O)/cmd/board/page.o: cmd/board/page.html cmd/board/board.js cmd/board/board.css
 
 deps:
 	@scripts/install-deps
@@ -87,6 +101,16 @@ bench: all
 	@scripts/install-deps --bench
 	@SRW_BIN=$(CURDIR)/$(BIN) bench/run
 
+# The investigation scenarios (t/scenarios/eval): the rules and the scripted
+# model on each, a scoreboard, against a private database.  EVAL_ARGS=--real
+# runs the model half against the API in ANTHROPIC_API_KEY/ANTHROPIC_BASE_URL.
+EVALDB ?= $(CURDIR)/.testdb-eval
+eval: all
+	@scripts/testdb destroy $(EVALDB) >/dev/null 2>&1; \
+	exports=$$(scripts/testdb start $(EVALDB)) || exit 1; eval "$$exports"; \
+	SRW_BIN=$(CURDIR)/$(BIN) t/scenarios/eval $(EVAL_ARGS); st=$$?; \
+	scripts/testdb destroy $(EVALDB) >/dev/null 2>&1; exit $$st
+
 # libFuzzer targets (fuzz/*.c, built with clang): FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 30
 fuzz:
@@ -102,7 +126,7 @@ BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 DATADIR = $(PREFIX)/share/srwatch
 UNITDIR ?= $(PREFIX)/lib/systemd/system
-INSTSCRIPTS = daily-alert-pipeline srwatch-env srwatch-metrics
+INSTSCRIPTS = daily-alert-pipeline srwatch-env srwatch-metrics srwatch-targets
 UNITFILES = $(wildcard contrib/systemd/*.service contrib/systemd/*.socket contrib/systemd/*.timer)
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|/usr/local/bin|$(BINDIR)|g' -e 's|/usr/local/share/srwatch|$(DATADIR)|g'
@@ -131,4 +155,4 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all check units demo bench fuzz install uninstall clean deps
+.PHONY: all check units demo bench eval fuzz install uninstall clean deps

@@ -28,6 +28,8 @@
 #include "srw/insert_bulk.h"
 #include "srw/streamload.h"
 #include "srw/hash.h"
+#include "srw/strtab.h"
+#include "srw/simdjson.h"
 #include "srw/sections.h"
 #include "srw/alerttypes.h"
 #include "srw/card.h"
@@ -46,5 +48,7 @@
 #include "srw/promql.h"
 #include "srw/rules.h"
 #include "srw/notify.h"
+#include "srw/httpd.h"
+#include "srw/durable.h"
 
 #endif

@@ -19,118 +19,6 @@
 
 #include "srw.h"
 
-/* ---- a string-keyed hash table (open addressing, tombstones) ---------- */
-
-struct slot {
-	char *key;	/* NULL empty, TOMB deleted */
-	void *val;
-	uint64_t h;
-};
-
-struct htab {
-	struct slot *s;
-	size_t cap, n, used;	/* used counts tombstones too */
-};
-
-static char tomb;
-#define TOMB (&tomb)
-
-static struct slot *
-ht_find(const struct htab *t, const char *k, uint64_t h)
-{
-	size_t i;
-
-	if (!t->cap)
-		return NULL;
-	for (i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		struct slot *s = &t->s[i];
-
-		if (!s->key)
-			return NULL;
-		if (s->key != TOMB && s->h == h && strcmp(s->key, k) == 0)
-			return s;
-	}
-}
-
-static void *
-ht_get(const struct htab *t, const char *k)
-{
-	struct slot *s = ht_find(t, k, srw_hash_str(k));
-
-	return s ? s->val : NULL;
-}
-
-static void ht_put_h(struct htab *t, char *k, uint64_t h, void *v);
-
-static void
-ht_grow(struct htab *t)
-{
-	struct htab o = *t;
-	size_t i;
-
-	t->cap = o.cap ? (o.n * 4 > o.cap ? o.cap * 2 : o.cap) : 64;
-	t->s = srw_xcalloc(t->cap, sizeof *t->s);
-	t->n = t->used = 0;
-	for (i = 0; i < o.cap; i++)
-		if (o.s[i].key && o.s[i].key != TOMB)
-			ht_put_h(t, o.s[i].key, o.s[i].h, o.s[i].val);
-	free(o.s);
-}
-
-/* Puts k (owned by the table from now on; not already present). */
-static void
-ht_put_h(struct htab *t, char *k, uint64_t h, void *v)
-{
-	size_t i;
-
-	if ((t->used + 1) * 2 > t->cap)
-		ht_grow(t);
-	for (i = h & (t->cap - 1); t->s[i].key && t->s[i].key != TOMB;
-	    i = (i + 1) & (t->cap - 1))
-		;
-	if (!t->s[i].key)
-		t->used++;
-	t->s[i].key = k;
-	t->s[i].h = h;
-	t->s[i].val = v;
-	t->n++;
-}
-
-static void
-ht_put(struct htab *t, const char *k, void *v)
-{
-	ht_put_h(t, srw_xstrdup(k), srw_hash_str(k), v);
-}
-
-static void
-ht_del(struct htab *t, const char *k)
-{
-	struct slot *s = ht_find(t, k, srw_hash_str(k));
-
-	if (!s)
-		return;
-	free(s->key);
-	s->key = TOMB;
-	s->val = NULL;
-	t->n--;
-}
-
-static void
-ht_free(struct htab *t, void (*freeval)(void *))
-{
-	size_t i;
-
-	for (i = 0; i < t->cap; i++) {
-		if (!t->s[i].key || t->s[i].key == TOMB)
-			continue;
-		if (freeval)
-			freeval(t->s[i].val);
-		free(t->s[i].key);
-	}
-	free(t->s);
-	memset(t, 0, sizeof *t);
-}
-
 /* ---- the engine -------------------------------------------------------- */
 
 #define NEVER INT64_MAX
@@ -171,11 +59,12 @@ struct pat {
 struct srw_issues {
 	srw_issues_opts o;
 	int64_t horizon;
-	struct htab clusters, refs, ids, classes;
+	srw_strtab clusters, refs, ids, classes;
 	struct pat *pats;
 	size_t npats;
 	int64_t watermark, last_sweep;
 	unsigned long nfed;
+	size_t peak;	/* most issues held at once */
 };
 
 /* Built-in classes for names the alert-type table does not list. */
@@ -243,19 +132,16 @@ srw_issues_free(srw_issues *g)
 	if (!g)
 		return;
 	/* issues still held (finish not called) */
-	for (i = 0; i < g->ids.cap; i++) {
-		srw_issue *is;
+	srw_strtab_ent *e;
 
-		if (!g->ids.s[i].key || g->ids.s[i].key == TOMB)
-			continue;
-		is = g->ids.s[i].val;
-		srw_issue_clear(is);
-		free(is);
+	for (i = 0; (e = srw_strtab_next(&g->ids, &i));) {
+		srw_issue_clear(e->val);
+		free(e->val);
 	}
-	ht_free(&g->ids, NULL);
-	ht_free(&g->refs, NULL);
-	ht_free(&g->clusters, free_cluster);
-	ht_free(&g->classes, free);
+	srw_strtab_free(&g->ids, NULL);
+	srw_strtab_free(&g->refs, NULL);
+	srw_strtab_free(&g->clusters, free_cluster);
+	srw_strtab_free(&g->classes, free);
 	for (i = 0; i < g->npats; i++)
 		free(g->pats[i].glob);
 	free(g->pats);
@@ -266,6 +152,12 @@ int64_t
 srw_issues_watermark(const srw_issues *g)
 {
 	return g->watermark;
+}
+
+size_t
+srw_issues_peak(const srw_issues *g)
+{
+	return g->peak;
 }
 
 /* ---- classes ----------------------------------------------------------- */
@@ -334,14 +226,14 @@ bad:
 		return -1;
 	}
 	fclose(fp);
-	ht_free(&g->classes, free);	/* forget earlier lookups */
+	srw_strtab_free(&g->classes, free);	/* forget earlier lookups */
 	return 0;
 }
 
 enum srw_alert_class
 srw_issues_class(srw_issues *g, const char *alert, enum srw_severity *sev, bool *known)
 {
-	struct cls *c = ht_get(&g->classes, alert);
+	struct cls *c = srw_strtab_get(&g->classes, alert);
 	const srw_alert_type *t;
 	size_t i;
 
@@ -369,7 +261,7 @@ srw_issues_class(srw_issues *g, const char *alert, enum srw_severity *sev, bool 
 			}
 		}
 found:
-		ht_put(&g->classes, alert, c);
+		srw_strtab_put(&g->classes, alert, c);
 	}
 	if (sev)
 		*sev = c->sev;
@@ -621,14 +513,14 @@ srw_triage_name(int rank)
 static struct cluster *
 get_cluster(srw_issues *g, const char *id)
 {
-	struct cluster *c = ht_get(&g->clusters, id);
+	struct cluster *c = srw_strtab_get(&g->clusters, id);
 
 	if (!c) {
 		c = srw_xcalloc(1, sizeof *c);
 		c->id = srw_xstrdup(id);
 		c->loaded_from = NEVER;
 		c->due = NEVER;
-		ht_put(&g->clusters, id, c);
+		srw_strtab_put(&g->clusters, id, c);
 	}
 	return c;
 }
@@ -699,14 +591,14 @@ index_refs(srw_issues *g, srw_issue *is, int mode)
 		if (l > 0 && l < sizeof buf) {
 			memcpy(buf, p, l);
 			buf[l] = '\0';
-			struct slot *sl = ht_find(&g->refs, buf, srw_hash_str(buf));
+			srw_strtab_ent *sl = srw_strtab_find(&g->refs, buf);
 
 			if (mode == REFS_DEL && sl && sl->val == is)
-				ht_del(&g->refs, buf);
+				srw_strtab_del(&g->refs, buf);
 			else if (mode == REFS_KEEP && sl)
 				sl->val = &seen;
 			else if (mode == REFS_ADD && !sl)
-				ht_put(&g->refs, buf, is);
+				srw_strtab_put(&g->refs, buf, is);
 			else if (mode == REFS_MOVE && sl)
 				sl->val = is;
 		}
@@ -720,7 +612,7 @@ add_ref(srw_issues *g, srw_issue *is, const char *ref)
 	if (is->refs.len)
 		srw_buf_addc(&is->refs, ',');
 	srw_buf_adds(&is->refs, ref);
-	ht_put(&g->refs, ref, is);
+	srw_strtab_put(&g->refs, ref, is);
 }
 
 static enum srw_severity
@@ -757,7 +649,9 @@ hold(srw_issues *g, struct cluster *c, srw_issue *is)
 	}
 	c->iss[c->niss++] = is;
 	is->priv = c;
-	ht_put(&g->ids, is->id, is);
+	srw_strtab_put(&g->ids, is->id, is);
+	if (g->ids.n > g->peak)
+		g->peak = g->ids.n;
 }
 
 /* The group of a stored issue joins its cluster's chains. */
@@ -793,7 +687,7 @@ srw_issues_add(srw_issues *g, const srw_issue *src)
 	srw_issue *is;
 	struct cluster *c;
 
-	if (!src->cluster_id || !src->id[0] || ht_get(&g->ids, src->id))
+	if (!src->cluster_id || !src->id[0] || srw_strtab_get(&g->ids, src->id))
 		return 1;
 	is = srw_xmalloc(sizeof *is);
 	*is = *src;
@@ -827,7 +721,7 @@ drop(srw_issues *g, struct cluster *c, size_t i)
 	if (g->o.emit)
 		g->o.emit(is, g->o.ctx);
 	index_refs(g, is, is->stored ? REFS_KEEP : REFS_DEL);
-	ht_del(&g->ids, is->id);
+	srw_strtab_del(&g->ids, is->id);
 	srw_issue_clear(is);
 	free(is);
 	c->iss[i] = c->iss[--c->niss];
@@ -884,12 +778,11 @@ sweep(srw_issues *g, int64_t now, bool all)
 	srw_issue **out = NULL;
 	size_t nout = 0, capout = 0, i, j, k;
 
-	for (i = 0; i < g->clusters.cap; i++) {
-		struct cluster *c;
+	srw_strtab_ent *e;
 
-		if (!g->clusters.s[i].key || g->clusters.s[i].key == TOMB)
-			continue;
-		c = g->clusters.s[i].val;
+	for (i = 0; (e = srw_strtab_next(&g->clusters, &i));) {
+		struct cluster *c = e->val;
+
 		if (!all && c->due > now)
 			continue;
 		c->due = NEVER;
@@ -897,7 +790,7 @@ sweep(srw_issues *g, int64_t now, bool all)
 		 * grown back to it since (late firings), as a re-run would see */
 		for (j = k = 0; j < c->npend; j++) {
 			if (all || now - c->pend[j].t > keep) {
-				if (!ht_get(&g->refs, c->pend[j].ref))
+				if (!srw_strtab_get(&g->refs, c->pend[j].ref))
 					match_resolve(g, c, c->pend[j].alert, c->pend[j].t,
 					    c->pend[j].ref);
 				free(c->pend[j].alert);
@@ -1117,7 +1010,7 @@ open_issue(srw_issues *g, struct cluster *c, const srw_section *s, const char *r
 	is->cluster_id = srw_xstrdup(c->id);
 	is->kind = kind;
 	add_name(g, is, s->alert_name);
-	if (ht_get(&g->ids, is->id)) {	/* cannot happen: refs are unique */
+	if (srw_strtab_get(&g->ids, is->id)) {	/* cannot happen: refs are unique */
 		srw_issue_clear(is);
 		free(is);
 		return NULL;
@@ -1170,7 +1063,7 @@ absorb_failures(srw_issues *g, struct cluster *c, srw_issue *an)
 		add_name(g, an, f->names.s);
 		an->severity = SRW_SEV_CRITICAL;
 		an->dirty = true;
-		ht_del(&g->ids, f->id);
+		srw_strtab_del(&g->ids, f->id);
 		srw_issue_clear(f);
 		free(f);
 		c->iss[i] = c->iss[--c->niss];
@@ -1195,7 +1088,7 @@ firing(srw_issues *g, struct cluster *c, const srw_section *s, const char *ref)
 	if (!known) {
 		srw_warn("unknown alert name '%s': grouped as a FAILURE "
 		    "(--classes FILE classifies it)", s->alert_name);
-		((struct cls *)ht_get(&g->classes, s->alert_name))->known = true;
+		((struct cls *)srw_strtab_get(&g->classes, s->alert_name))->known = true;
 		/* reported once */
 	}
 	if (cls == SRW_CLASS_ANOMALY) {
@@ -1390,7 +1283,7 @@ srw_issues_feed(srw_issues *g, const srw_section *s, char *reason, size_t rsz)
 	}
 	if (s->created_ms > g->watermark)
 		g->watermark = s->created_ms;
-	if (ht_get(&g->refs, ref))
+	if (srw_strtab_get(&g->refs, ref))
 		return 1;
 	/* a Resolved later than the horizon cannot be placed the same way on
 	 * every run (what it would resolve may have left memory): ignored */

@@ -45,7 +45,7 @@ srw_opt_begin(const char *syn, const srw_opt *opts)
 	shortopts[s++] = ':';
 	for (i = k = 0; i < n; i++) {
 		const char *a = opts[i].arg;
-		int has = !a ? no_argument : a[0] == '[' ? optional_argument : required_argument;
+		int has = !a ? no_argument : strncmp(a, "[=", 2) == 0 ? optional_argument : required_argument;
 
 		longopts[k++] = (struct option){ opts[i].name, has, NULL, opts[i].key };
 		if (is_short(opts[i].key)) {
@@ -102,7 +102,7 @@ opt_label(const srw_opt *o, char *buf, size_t sz)
 	else
 		n = snprintf(buf, sz, "    --%s", o->name);
 	if (o->arg && n >= 0 && (size_t)n < sz)
-		n += snprintf(buf + n, sz - n, o->arg[0] == '[' ? "%s" : " %s", o->arg);
+		n += snprintf(buf + n, sz - n, strncmp(o->arg, "[=", 2) == 0 ? "%s" : " %s", o->arg);
 	return n < 0 ? 0 : (size_t)n;
 }
 

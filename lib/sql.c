@@ -14,6 +14,8 @@
 struct srw_db {
 	MYSQL *m;
 	enum srw_dialect dialect;
+	char dialect_why[160];	/* how the dialect was chosen (-v) */
+	bool dialect_told;
 	char *user, *password;	/* password never logged */
 	unsigned err;
 	char errmsg[512];
@@ -36,6 +38,8 @@ struct srw_res {
 	MYSQL_RES *r;
 	MYSQL_FIELD *fields;
 	unsigned ncols;
+	srw_db *db;		/* streamed results: errors are the connection's */
+	bool streamed;
 };
 
 static void
@@ -56,6 +60,81 @@ run(srw_db *db, const char *sql)
 	if (r)
 		mysql_free_result(r);
 	return 0;
+}
+
+/* The first column of a one-row answer, or NULL (error in db). */
+static char *
+answer(srw_db *db, const char *sql)
+{
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+	char *v = NULL;
+
+	if (mysql_query(db->m, sql) != 0) {
+		seterr(db);
+		return NULL;
+	}
+	if (!(r = mysql_store_result(db->m))) {
+		seterr(db);
+		return NULL;
+	}
+	if ((row = mysql_fetch_row(r)) && row[0])
+		v = srw_xstrdup(row[0]);
+	mysql_free_result(r);
+	if (!v)
+		v = srw_xstrdup("");
+	return v;
+}
+
+/*
+ * auto asks the server itself, never the handshake's version string alone
+ * (a proxy in front of StarRocks may announce itself as MariaDB):
+ * current_version() exists only on StarRocks; a server that lacks it is
+ * MariaDB only when its VERSION() says so.  A server that is neither is
+ * taken for MySQL, which speaks the mariadb dialect's SQL.
+ */
+static int
+detect_dialect(srw_db *db, const char *want, char *err, size_t errsz)
+{
+	const char *hs = mysql_get_server_info(db->m);
+	char *v;
+
+	if (strcmp(want, "starrocks") == 0 || strcmp(want, "mariadb") == 0) {
+		db->dialect = want[0] == 's' ? SRW_DIALECT_STARROCKS : SRW_DIALECT_MARIADB;
+		snprintf(db->dialect_why, sizeof db->dialect_why, "SRW_DIALECT=%s", want);
+		return 0;
+	}
+	if (strcmp(want, "auto") != 0 && *want)
+		srw_warn("SRW_DIALECT=%s is not mariadb, starrocks or auto: asking the server", want);
+	if ((v = answer(db, "SELECT current_version()"))) {
+		db->dialect = SRW_DIALECT_STARROCKS;
+		snprintf(db->dialect_why, sizeof db->dialect_why,
+		    "the server answers current_version(): %.40s%s%.40s", v,
+		    hs && strstr(hs, "MariaDB") ? "; its handshake says " : "",
+		    hs && strstr(hs, "MariaDB") ? hs : "");
+		free(v);
+		return 0;
+	}
+	if (srw_db_errno_transient(db->err)) {
+		snprintf(err, errsz, "asking the server its dialect: %s", db->errmsg);
+		return -1;
+	}
+	if (!(v = answer(db, "SELECT VERSION()"))) {
+		snprintf(err, errsz, "asking the server its version: %s", db->errmsg);
+		return -1;
+	}
+	db->dialect = SRW_DIALECT_MARIADB;
+	snprintf(db->dialect_why, sizeof db->dialect_why, "%s: VERSION() is %.60s, no current_version()",
+	    strstr(v, "MariaDB") ? "MariaDB" : "not StarRocks (MySQL?)", v);
+	free(v);
+	db->err = 0;
+	return 0;
+}
+
+const char *
+srw_db_dialect_why(const srw_db *db)
+{
+	return db->dialect_why;
 }
 
 static int
@@ -88,24 +167,12 @@ connect_once(srw_db *db, char *err, size_t errsz)
 			    db->user, db->errmsg);
 		return -1;
 	}
-	if (strcmp(dialect, "starrocks") == 0) {
-		db->dialect = SRW_DIALECT_STARROCKS;
-	} else if (strcmp(dialect, "mariadb") == 0) {
-		db->dialect = SRW_DIALECT_MARIADB;
-	} else {
-		const char *v = mysql_get_server_info(db->m);
-
-		db->dialect = SRW_DIALECT_MARIADB;
-		if (!v || !strstr(v, "MariaDB")) {
-			/* StarRocks answers current_version(); MySQL does not */
-			if (mysql_query(db->m, "SELECT current_version()") == 0) {
-				MYSQL_RES *r = mysql_store_result(db->m);
-
-				if (r)
-					mysql_free_result(r);
-				db->dialect = SRW_DIALECT_STARROCKS;
-			}
-		}
+	if (detect_dialect(db, dialect, err, errsz) != 0)
+		return -1;
+	if (!db->dialect_told) {
+		srw_info("database: %s dialect (%s)", db->dialect == SRW_DIALECT_STARROCKS ?
+		    "starrocks" : "mariadb", db->dialect_why);
+		db->dialect_told = true;
 	}
 	if (run(db, "SET time_zone = '+00:00'") != 0) {
 		snprintf(err, errsz, "set time_zone: %s", db->errmsg);
@@ -470,6 +537,49 @@ srw_db_query(srw_db *db, const char *sql)
 }
 
 srw_res *
+srw_db_query_stream(srw_db *db, const char *sql)
+{
+	srw_res *res;
+	MYSQL_RES *r;
+
+	if (mysql_real_query(db->m, sql, strlen(sql)) != 0) {
+		seterr(db);
+		return NULL;
+	}
+	if (!(r = mysql_use_result(db->m)) && mysql_field_count(db->m) != 0) {
+		seterr(db);
+		return NULL;
+	}
+	db->err = 0;
+	res = srw_xcalloc(1, sizeof *res);
+	res->r = r;
+	res->db = db;
+	res->streamed = true;
+	if (r) {
+		res->ncols = mysql_num_fields(r);
+		res->fields = mysql_fetch_fields(r);
+	}
+	return res;
+}
+
+void
+srw_res_abandon(srw_res *r)
+{
+	if (!r)
+		return;
+	if (r->streamed && r->r && !mysql_eof(r->r)) {
+		/* freeing would read (and drop) every remaining row: cut the
+		 * connection instead, the server stops sending */
+		mariadb_cancel(r->db->m);
+		mysql_free_result(r->r);
+		mysql_close(r->db->m);
+		r->db->m = NULL;
+		r->r = NULL;
+	}
+	srw_res_free(r);
+}
+
+srw_res *
 srw_db_query_retry(srw_db *db, const char *sql, int retries)
 {
 	int attempt;
@@ -495,8 +605,13 @@ srw_res_next(srw_res *r, unsigned long **lens)
 {
 	MYSQL_ROW row;
 
-	if (!r->r || !(row = mysql_fetch_row(r->r)))
+	if (!r->r)
 		return NULL;
+	if (!(row = mysql_fetch_row(r->r))) {
+		if (r->streamed)	/* end of rows, or an error midway */
+			seterr(r->db);
+		return NULL;
+	}
 	if (lens)
 		*lens = mysql_fetch_lengths(r->r);
 	return row;
@@ -542,6 +657,34 @@ srw_res_free(srw_res *r)
 }
 
 json_t *
+srw_res_value_json(const srw_res *r, unsigned i, char **row, const unsigned long *lens)
+{
+	json_t *v;
+
+	if (!row[i]) {
+		v = json_null();
+	} else if (IS_NUM(r->fields[i].type) && r->fields[i].type != MYSQL_TYPE_TIMESTAMP) {
+		char *end;
+		double d = strtod(row[i], &end);
+
+		if (*end)
+			v = json_stringn(row[i], lens[i]);
+		else if (r->fields[i].type == MYSQL_TYPE_DECIMAL ||
+		    r->fields[i].type == MYSQL_TYPE_NEWDECIMAL ||
+		    r->fields[i].type == MYSQL_TYPE_FLOAT ||
+		    r->fields[i].type == MYSQL_TYPE_DOUBLE)
+			v = json_real(d);
+		else
+			v = json_integer(strtoll(row[i], NULL, 10));
+	} else {
+		v = json_stringn(row[i], lens[i]);
+	}
+	if (!v)	/* not UTF-8 */
+		v = json_string("");
+	return v;
+}
+
+json_t *
 srw_res_to_json(srw_res *r)
 {
 	json_t *arr = json_array();
@@ -552,32 +695,8 @@ srw_res_to_json(srw_res *r)
 	while ((row = srw_res_next(r, &lens))) {
 		json_t *o = json_object();
 
-		for (i = 0; i < r->ncols; i++) {
-			json_t *v;
-
-			if (!row[i]) {
-				v = json_null();
-			} else if (IS_NUM(r->fields[i].type) &&
-			    r->fields[i].type != MYSQL_TYPE_TIMESTAMP) {
-				char *end;
-				double d = strtod(row[i], &end);
-
-				if (*end)
-					v = json_stringn(row[i], lens[i]);
-				else if (r->fields[i].type == MYSQL_TYPE_DECIMAL ||
-				    r->fields[i].type == MYSQL_TYPE_NEWDECIMAL ||
-				    r->fields[i].type == MYSQL_TYPE_FLOAT ||
-				    r->fields[i].type == MYSQL_TYPE_DOUBLE)
-					v = json_real(d);
-				else
-					v = json_integer(strtoll(row[i], NULL, 10));
-			} else {
-				v = json_stringn(row[i], lens[i]);
-			}
-			if (!v)	/* not UTF-8 */
-				v = json_string("");
-			json_object_set_new(o, r->fields[i].name, v);
-		}
+		for (i = 0; i < r->ncols; i++)
+			json_object_set_new(o, r->fields[i].name, srw_res_value_json(r, i, row, lens));
 		json_array_append_new(arr, o);
 	}
 	return arr;

@@ -309,7 +309,7 @@ nok "the old rule does not fire after the change" grep -q '"alertname":"Before"'
 python3 "$TOP/t/fakes/fake-webhook.py" "$T/port" "$T/hook.log" &
 fpid=$!
 trap 'kill $fpid 2>/dev/null; _cleanup' EXIT
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/port" ] && break; sleep 0.1; done
+for i in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 port=$(cat "$T/port")
 evaluate -r "$T/disk.yml" --post "http://127.0.0.1:$port/hook" "$T/disk.ndjson" >"$T/post.out"; rc=$?
 is "$rc:$(grep -c . "$T/post.out")" "0:0" "--post sends events instead of printing them"

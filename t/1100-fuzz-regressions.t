@@ -11,7 +11,7 @@ LIB=$SRW_BIN/../libsrw.a
 [ -f "$LIB" ] || skip_all "no $LIB (build the tools first)"
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || skip_all "no C compiler ($CC)"
-PKGS="libcurl jansson libcjson libmariadb openssl libmicrohttpd yaml-0.1 libprotobuf-c snappy"
+PKGS="libcurl jansson libcjson libmariadb openssl libmicrohttpd yaml-0.1 libprotobuf-c snappy simdjson"
 san=
 if nm "$LIB" 2>/dev/null | grep -q '__asan_report'; then
 	san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
@@ -27,7 +27,7 @@ for src in fuzz/*.c; do
 	# shellcheck disable=SC2086
 	if ! $CC -std=gnu11 -O1 -g -Iinclude $san $(pkg-config --cflags $PKGS) \
 		-o "$T/$t" "$src" fuzz/replay.c "$LIB" $(pkg-config --libs $PKGS) \
-		-lpthread -lm 2>"$T/$t.cc"; then
+		-lstdc++ -lpthread -lm 2>"$T/$t.cc"; then
 		_result 1 "$t: replay driver builds"
 		sed 's/^/# /' "$T/$t.cc" | head -20
 		continue

@@ -29,10 +29,14 @@ on_message(srw_val *msg, const srw_line *ln, void *ctx)
 {
 	struct state *st = ctx;
 	char reason[256];
+	unsigned long dropped = srw_card_links_dropped(st->card);
 	int n;
 
 	n = srw_card_rows(st->card, msg, explode ? SRW_CARD_EXPLODE : 0, &st->out,
 	    reason, sizeof reason);
+	if (srw_card_links_dropped(st->card) > dropped)	/* the row is kept */
+		srw_warn("line %ld: %lu links dropped: only http and https links are kept",
+		    ln->lineno, srw_card_links_dropped(st->card) - dropped);
 	if (n < 0) {
 		srw_ndjson_reject(ln, "%s", reason);
 		return SRW_NDJSON_REJECT;
@@ -71,6 +75,9 @@ main(int argc, char *argv[])
 	srw_jw_flush(&st.out, stdout, 0);
 
 	cards = srw_card_count(st.card, &rows);
+	if (srw_card_links_dropped(st.card))
+		srw_warn("%lu links dropped in all (not http or https)",
+		    srw_card_links_dropped(st.card));
 	srw_info("%ld messages: %lu alert cards (%lu rows), %lu not alert cards; "
 	    "%ld lines rejected", srw_ndjson_read_count(), cards, rows, st.skipped,
 	    srw_ndjson_reject_count());

@@ -16,7 +16,7 @@
 
 static char **rule_paths;
 static size_t nrule_paths;
-static const char *adhoc_expr, *post_url, *record_path, *reject_path, *query;
+static const char *adhoc_expr, *post_url, *record_path, *reject_path, *query, *state_path;
 static bool explain, live, strict, use_db, replay;
 static int64_t replay_from = -1, replay_to = -1;
 static int64_t dflt_interval = 60000, until_ms = -1, resend_ms = -1;
@@ -25,13 +25,13 @@ static struct ev E;
 
 enum { OPT_INTERVAL = SRW_OPT_LONG, OPT_DB, OPT_LIVE, OPT_UNTIL, OPT_RESEND, OPT_POST,
 	OPT_RECORD, OPT_EXPLAIN, OPT_QUERY, OPT_STRICT, OPT_REJECT, OPT_SHARD, OPT_SHARD_BY,
-	OPT_REPLAY, OPT_FROM, OPT_TO };
+	OPT_REPLAY, OPT_FROM, OPT_TO, OPT_STATE };
 
 static const char synopsis[] =
     "evaluate [-r FILE|DIR]... [-e EXPR] [--interval DUR] [--db] [--live]\n"
     "                [--until TIME] [--resend DUR] [--post URL] [--record FILE]\n"
     "                [--explain] [--query EXPR] [--shard I/N [--shard-by LABEL]]\n"
-    "                [--strict] [--reject FILE] [-v] [FILE ...]\n"
+    "                [--state FILE] [--strict] [--reject FILE] [-v] [FILE ...]\n"
     "       evaluate --replay --from TIME --to TIME [-r FILE|DIR]... [-e EXPR] [...]\n"
     "       evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
     "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
@@ -52,6 +52,7 @@ static const srw_opt opts[] = {
 	{ "query", OPT_QUERY, "EXPR", "print EXPR's value at the end of input" },
 	{ "shard", OPT_SHARD, "I/N", "only the series of shard I of N" },
 	{ "shard-by", OPT_SHARD_BY, "LABEL", "the label shards are chosen by (cluster_id)" },
+	{ "state", OPT_STATE, "FILE", "keep the alert state in FILE across restarts" },
 	{ "replay", OPT_REPLAY, NULL, "evaluate the points stored in metrics.metrics_table" },
 	{ "from", OPT_FROM, "TIME", "--replay: start of the history" },
 	{ "to", OPT_TO, "TIME", "--replay: end of the history" },
@@ -372,6 +373,7 @@ main(int argc, char *argv[])
 				srw_opt_error("--shard wants I/N with 0 <= I < N, got '%s'", optarg);
 			break;
 		case OPT_SHARD_BY: shard_by = *optarg ? optarg : NULL; break;
+		case OPT_STATE: state_path = optarg; break;
 		case OPT_REPLAY: replay = true; break;
 		case OPT_FROM:
 			if (srw_time_parse(optarg, &replay_from) != 0)
@@ -412,6 +414,8 @@ main(int argc, char *argv[])
 		do_explain();
 		return srw_finish(SRW_EX_OK);
 	}
+	if ((E.state_path = state_path))
+		ev_state_load(&E);
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
 	nopts.strict = strict;
@@ -438,6 +442,13 @@ main(int argc, char *argv[])
 		pthread_mutex_lock(&E.mu);
 	ev_advance(&E, until_ms > E.watermark ? until_ms : E.watermark, true);
 	ev_flush(&E);
+	if (E.state_path)
+		srw_debug("--state: %lu snapshots (last %zu bytes, %.3f ms a write), %lu journal "
+		    "writes (%zu bytes in all, %.3f ms a write)", E.state_snapshots, E.state_bytes,
+		    E.state_snapshots ? E.state_write_ns / 1e6 / E.state_snapshots : 0.0,
+		    E.state_writes - E.state_snapshots, E.journal_bytes,
+		    E.state_writes > E.state_snapshots ? E.journal_write_ns / 1e6 /
+		    (E.state_writes - E.state_snapshots) : 0.0);
 	if (query)
 		run_query(until_ms >= 0 ? until_ms : E.watermark);
 	status = E.post_failed ? SRW_EX_UNAVAILABLE :

@@ -20,6 +20,8 @@ struct run {
 	srw_ins *ins;
 	FILE *state;	/* the new state file, renamed into place at the end */
 	char *state_tmp;
+	FILE *spool;	/* rows for it, each after its end time and a tab */
+	long spooled, kept;	/* rows in the spool; kept at the last compaction */
 	srw_buf out, row;
 	long changed, refused;
 	bool unavailable;
@@ -92,6 +94,67 @@ on_refused(const char *line, size_t len, const char *reason, void *ctx)
 	    (int)(len > 120 ? 120 : len), line);
 }
 
+/*
+ * The state file keeps what group-issues(1) promises: open issues and those
+ * resolved within --retain of the latest alert.  Issues leave the engine
+ * long before they leave that window, and the latest alert is known only at
+ * the end, so their rows wait in a spool (an unlinked file beside the
+ * state) that is compacted whenever it doubles: disk, not memory, follows
+ * the retained issues.
+ */
+static bool
+retained(const struct run *r, int64_t end)	/* end -1: open */
+{
+	int64_t w = srw_issues_watermark(r->g);
+
+	return end < 0 || w == INT64_MIN || end >= w - retain_ms;
+}
+
+static FILE *
+spool_new(void)
+{
+	size_t n = strlen(state_path) + 16;
+	char *path = srw_xmalloc(n);
+	FILE *fp;
+	int fd;
+
+	snprintf(path, n, "%s.spoolXXXXXX", state_path);
+	if ((fd = mkstemp(path)) < 0 || !(fp = fdopen(fd, "w+")))
+		srw_die(SRW_EX_TEMPFAIL, "%s:", path);
+	unlink(path);
+	free(path);
+	return fp;
+}
+
+/* Drops the rows that left the window; at the end, writes the state file. */
+static void
+spool_compact(struct run *r, bool final)
+{
+	FILE *to = final ? r->state : spool_new();
+	char *line = NULL, *tab;
+	size_t cap = 0;
+	ssize_t len;
+
+	if (fflush(r->spool) != 0 || fseek(r->spool, 0, SEEK_SET) != 0)
+		srw_die(SRW_EX_TEMPFAIL, "state spool:");
+	r->kept = 0;
+	while ((len = getline(&line, &cap, r->spool)) > 0) {
+		if (!(tab = strchr(line, '\t')) || !retained(r, strtoll(line, NULL, 10)))
+			continue;
+		if (final)
+			fwrite(tab + 1, 1, (size_t)(line + len - tab - 1), to);
+		else
+			fwrite(line, 1, (size_t)len, to);
+		r->kept++;
+	}
+	if (ferror(r->spool) || ferror(to))
+		srw_die(SRW_EX_TEMPFAIL, "state spool:");
+	free(line);
+	fclose(r->spool);
+	r->spool = final ? NULL : to;
+	r->spooled = r->kept;
+}
+
 static void
 emit(const srw_issue *is, void *ctx)
 {
@@ -102,9 +165,12 @@ emit(const srw_issue *is, void *ctx)
 		return;
 	srw_buf_reset(&r->row);
 	srw_issue_jw(&r->row, is);
-	if (r->state && (is->resolved_at < 0 || srw_issues_watermark(r->g) == INT64_MIN ||
-	    end >= srw_issues_watermark(r->g) - retain_ms))
-		fwrite(r->row.s, 1, r->row.len, r->state);
+	if (r->state && retained(r, is->resolved_at < 0 ? -1 : end)) {
+		fprintf(r->spool, "%lld\t", (long long)(is->resolved_at < 0 ? -1 : end));
+		fwrite(r->row.s, 1, r->row.len, r->spool);
+		if (++r->spooled > 2 * (r->kept > 4096 ? r->kept : 4096))
+			spool_compact(r, false);
+	}
 	if (!is->dirty)
 		return;
 	r->changed++;
@@ -225,11 +291,13 @@ open_state(struct run *r)
 	snprintf(r->state_tmp, n, "%s.tmp", state_path);
 	if (!(r->state = fopen(r->state_tmp, "w")))
 		srw_die(SRW_EX_TEMPFAIL, "%s:", r->state_tmp);
+	r->spool = spool_new();
 }
 
 static void
 close_state(struct run *r)
 {
+	spool_compact(r, true);
 	if (fflush(r->state) != 0 || ferror(r->state) || fsync(fileno(r->state)) != 0 ||
 	    fclose(r->state) != 0)
 		srw_die(SRW_EX_TEMPFAIL, "writing %s:", r->state_tmp);
@@ -485,7 +553,8 @@ group(int argc, char *argv[])
 		r.unavailable = true;
 	if (r.state)
 		close_state(&r);
-	srw_info("%ld issues changed%s", r.changed, do_write ? " (written)" : "");
+	srw_info("%ld issues changed%s; at most %zu held at once", r.changed,
+	    do_write ? " (written)" : "", srw_issues_peak(r.g));
 
 	if (r.ins)
 		r.refused += (long)srw_ins_refused(r.ins);

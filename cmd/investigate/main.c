@@ -147,6 +147,9 @@ report_json(struct report *r, const char *task_id, const char *started, int64_t 
 		srw_die(SRW_EX_SOFTWARE, "report of %s: not representable as JSON", inv.cluster_id);
 	if (r->note)
 		json_object_set_new(j, "note", json_string(r->note));
+	json_object_set_new(j, "category", json_string(r->category[0] ? r->category : "unknown"));
+	if (r->scope[0])
+		json_object_set_new(j, "scope", json_string(r->scope));
 	return j;
 }
 

@@ -3,12 +3,19 @@
  * resolutions 5m 10m 30m 1h 4h; or, with --snapshot, the hourly snapshot
  * rows of metrics.amv_hourly_snapshots_v1 (snapshot.c).
  *
- * Streaming: a bucket is written once the newest point seen is past its end
- * plus --lateness; a point older than the newest minus --lateness is late,
- * and rejected (counted, reported, kept by --reject), never merged into a
- * bucket already written.  Memory grows with series, not points. */
+ * Finality is judged per series (rollup(1) states the rule): a series'
+ * bucket is written once that series' own newest point is past the bucket's
+ * end plus --lateness, and a point older than its own series' newest minus
+ * the lateness is late.  So the order among series does not matter (a file
+ * sorted by series rolls up as the live stream did) and a stalled series
+ * holds only its own buckets.  --max-open bounds what is held: past it, the
+ * buckets that end first are written early and later points for them are
+ * late.  Counter points are folded into the running counter in time order
+ * once no point before them can still be accepted, so a shuffle within the
+ * lateness gives the same counters. */
 #include <getopt.h>
 #include <math.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,15 +30,20 @@ static const struct { const char *name; int64_t ms; } known_res[] = {
 };
 
 struct bucket {
-	int64_t start, first_ts;	/* start INT64_MIN: slot free */
+	int64_t start, first_ts;
 	double sum, min, max, first, counter;
 	long count;
 	bool has_counter;
 };
 
-struct slots {
+struct slots {	/* open buckets of one series and resolution, by start */
 	struct bucket *b;
-	unsigned n;
+	unsigned n, cap;
+};
+
+struct cpt {	/* a counter point not yet folded into the running counter */
+	int64_t ts;
+	double v;
 };
 
 struct series {
@@ -40,54 +52,53 @@ struct series {
 	size_t keylen;
 	uint64_t hash;
 	bool counts;	/* counter or histogram: track the running counter */
-	bool seen;
+	bool seen;	/* a counter point was folded */
 	double last, offset;	/* last raw value, sum of values lost to resets */
-	int64_t last_ts;
+	int64_t newest;	/* newest ts of the series */
+	int64_t closed;	/* every point before this is late (a bucket written) */
+	int64_t deadline;	/* the oldest open bucket is final at newest >= this */
+	struct cpt *pend;	/* sorted by ts */
+	unsigned npend, cappend;
 	struct slots s[NRES_MAX];
-};
-
-struct gen {	/* every series with a bucket starting at start */
-	int64_t start;
-	uint32_t *idx;
-	size_t n, cap;
 };
 
 struct res {
 	const char *name;
 	int64_t ms;
-	struct gen *g;	/* sorted by start */
-	size_t ng, capg;
 };
 
 static struct res res[NRES_MAX];
 static size_t nres;
 static int64_t lateness = 120000;
-static bool snapshot;
+static bool snapshot, batch;
+static long max_open = 1000000;
 static unsigned shard, nshards = 1;	/* --shard I/N */
 
 static struct series *ser;
 static size_t nser, capser;
 static uint32_t *tab;	/* open addressing: series index + 1, 0 empty */
 static size_t tabcap;
-static int64_t watermark = INT64_MIN;
-static bool have_wm;
-static long late, nan_points;
+static long nopen;	/* open buckets plus unfolded counter points */
+static long late, nan_points, capped, peak;
 static srw_point pt;
 static srw_buf keybuf, lbuf, out, arena_tmp;
 static struct rollup_snap *snap;
 
-enum { OPT_LATENESS = SRW_OPT_LONG, OPT_SNAPSHOT, OPT_SHARD, OPT_STRICT, OPT_REJECT };
+enum { OPT_LATENESS = SRW_OPT_LONG, OPT_SNAPSHOT, OPT_SHARD, OPT_STRICT, OPT_REJECT, OPT_BATCH,
+	OPT_MAX_OPEN };
 
 static const char synopsis[] =
-    "rollup [-r RES[,RES...]] [--lateness DURATION] [--shard I/N] [--strict]\n"
-    "              [--reject FILE] [FILE ...]\n"
-    "       rollup --snapshot [--lateness DURATION] [--shard I/N] [--strict]\n"
-    "              [--reject FILE] [FILE ...]\n"
+    "rollup [-r RES[,RES...]] [--lateness DURATION] [--batch] [--max-open N]\n"
+    "              [--shard I/N] [--strict] [--reject FILE] [FILE ...]\n"
+    "       rollup --snapshot [--lateness DURATION] [--batch] [--max-open N]\n"
+    "              [--shard I/N] [--strict] [--reject FILE] [FILE ...]\n"
     "  RES: 5m 10m 30m 1h 4h (default: all)";
 
 static const srw_opt opts[] = {
 	{ "resolution", 'r', "RES[,RES]", "bucket sizes: 5m 10m 30m 1h 4h (default all)" },
 	{ "lateness", OPT_LATENESS, "DURATION", "accept points this much older than the newest" },
+	{ "batch", OPT_BATCH, NULL, "input in any order: nothing is final before the end" },
+	{ "max-open", OPT_MAX_OPEN, "N", "at most N open buckets; the oldest flushed first" },
 	{ "snapshot", OPT_SNAPSHOT, NULL, "hourly snapshot rows for amv_hourly_snapshots_v1" },
 	{ "shard", OPT_SHARD, "I/N", "only the series of shard I of N" },
 	{ "strict", OPT_STRICT, NULL, "stop at the first bad line (exit 65)" },
@@ -166,8 +177,7 @@ series_get(const srw_point *p)
 	srw_buf_add(&keybuf, p->key.s, p->key.len + 1);
 	if (p->le)
 		srw_buf_adds(&keybuf, p->le);
-	h = srw_hash64(keybuf.s, keybuf.len, SRW_HASH_SEED);
-	h ^= h >> 29;	/* FNV's low bits are weak: the table index uses them */
+	h = srw_fasthash(keybuf.s, keybuf.len);
 	if (2 * (nser + 1) > tabcap)
 		tab_grow();
 	for (j = h & (tabcap - 1); tab[j]; j = (j + 1) & (tabcap - 1)) {
@@ -191,6 +201,8 @@ series_get(const srw_point *p)
 	s->name = s->key;
 	s->le = p->le ? s->key + strlen(p->name) + 1 + p->key.len + 1 : NULL;
 	s->counts = p->type == SRW_PT_COUNTER || p->type == SRW_PT_HISTOGRAM;
+	s->newest = s->closed = INT64_MIN;
+	s->deadline = INT64_MAX;
 	srw_buf_reset(&lbuf);
 	srw_point_jw_labels(&lbuf, p->labels, p->nlabels);
 	/* lbuf holds "\"labels\":{…}": keep the object only */
@@ -206,6 +218,32 @@ floor_to(int64_t ts, int64_t step)
 	if (ts % step < 0)
 		q--;
 	return q * step;
+}
+
+/* a - b, saturating: --batch makes the lateness unbounded */
+static int64_t
+sat_sub(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	return __builtin_sub_overflow(a, b, &r) ? INT64_MIN : r;
+}
+
+static int64_t
+sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+/* Points of s before this are late. */
+static int64_t
+horizon(const struct series *s)
+{
+	int64_t h = sat_sub(s->newest, lateness);
+
+	return h > s->closed ? h : s->closed;
 }
 
 static void
@@ -232,100 +270,203 @@ emit(const struct series *s, const struct res *r, const struct bucket *b)
 	srw_jw_flush(&out, stdout, 1 << 16);
 }
 
-/* Writes the oldest generation of resolution ri and drops it. */
-static void
-flush_gen(size_t ri)
+static struct bucket *
+bucket_find(struct slots *sl, int64_t start)
 {
-	struct res *r = &res[ri];
-	struct gen g = r->g[0];
-	size_t i;
 	unsigned k;
 
-	for (i = 0; i < g.n; i++) {
-		struct series *s = &ser[g.idx[i]];
-		struct slots *sl = &s->s[ri];
+	for (k = sl->n; k > 0; k--)	/* usually the newest */
+		if (sl->b[k - 1].start <= start)
+			return sl->b[k - 1].start == start ? &sl->b[k - 1] : NULL;
+	return NULL;
+}
 
-		for (k = 0; k < sl->n; k++)
-			if (sl->b[k].start == g.start) {
-				emit(s, r, &sl->b[k]);
-				sl->b[k].start = INT64_MIN;
-				break;
+/* Folds the counter points before lim, in time order: each bucket's counter
+ * is the running value at its last point. */
+static void
+fold(struct series *s, int64_t lim)
+{
+	unsigned i;
+	size_t ri;
+
+	for (i = 0; i < s->npend && s->pend[i].ts < lim; i++) {
+		const struct cpt *c = &s->pend[i];
+
+		if (s->seen && c->v < s->last)
+			s->offset += s->last;	/* counter reset */
+		s->last = c->v;
+		s->seen = true;
+		for (ri = 0; ri < nres; ri++) {
+			struct bucket *b = bucket_find(&s->s[ri], floor_to(c->ts, res[ri].ms));
+
+			if (b) {
+				b->counter = s->last + s->offset;
+				b->has_counter = true;
 			}
+		}
 	}
-	/* keep the index array for reuse by the next generation */
-	memmove(r->g, r->g + 1, (r->ng - 1) * sizeof *r->g);
-	r->ng--;
-	g.n = 0;
-	r->g[r->ng] = g;
+	if (i) {
+		memmove(s->pend, s->pend + i, (s->npend - i) * sizeof *s->pend);
+		s->npend -= i;
+		nopen -= i;
+	}
 }
 
 static void
-flush_ready(void)
+deadline_update(struct series *s)
 {
 	size_t ri;
 
+	s->deadline = INT64_MAX;
 	for (ri = 0; ri < nres; ri++)
-		while (res[ri].ng && res[ri].g[0].start + res[ri].ms + lateness <= watermark)
-			flush_gen(ri);
+		if (s->s[ri].n) {
+			int64_t d = sat_add(s->s[ri].b[0].start + res[ri].ms, lateness);
+
+			if (d < s->deadline)
+				s->deadline = d;
+		}
 }
 
-static struct gen *
-gen_get(struct res *r, int64_t start)
+/* Writes and drops the buckets of s that end by end (oldest first): after
+ * this, points before end are late. */
+static void
+close_before(struct series *s, int64_t end)
 {
-	size_t i, j;
+	size_t ri;
+	unsigned k;
 
-	/* usually the newest: search from the end */
-	for (i = r->ng; i > 0 && r->g[i - 1].start > start; i--)
-		;
-	if (i > 0 && r->g[i - 1].start == start)
-		return &r->g[i - 1];
-	if (r->ng == r->capg) {
-		r->capg = r->capg ? 2 * r->capg : 8;
-		r->g = srw_xrealloc(r->g, r->capg * sizeof *r->g);
-		for (j = r->ng; j < r->capg; j++)
-			memset(&r->g[j], 0, sizeof r->g[j]);
+	if (end > s->closed)
+		s->closed = end;
+	fold(s, end);
+	for (ri = 0; ri < nres; ri++) {
+		struct slots *sl = &s->s[ri];
+
+		for (k = 0; k < sl->n && sl->b[k].start + res[ri].ms <= end; k++)
+			emit(s, &res[ri], &sl->b[k]);
+		if (k) {
+			memmove(sl->b, sl->b + k, (sl->n - k) * sizeof *sl->b);
+			sl->n -= k;
+			nopen -= k;
+		}
 	}
-	/* the spare slot at ng keeps an idx array from an earlier generation */
-	struct gen spare = r->g[r->ng];
+	deadline_update(s);
+}
 
-	memmove(r->g + i + 1, r->g + i, (r->ng - i) * sizeof *r->g);
-	r->g[i] = spare;
-	r->g[i].start = start;
-	r->g[i].n = 0;
-	r->ng++;
-	return &r->g[i];
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Past --max-open: write the buckets that end first, down to half the cap,
+ * so the cost of choosing them is spread over many points. */
+static void
+cap_flush(void)
+{
+	int64_t *ends, t;
+	size_t n = 0, i, ri, want;
+	unsigned k;
+
+	ends = srw_xmalloc((size_t)nopen * sizeof *ends + 1);
+	for (i = 0; i < nser; i++)
+		for (ri = 0; ri < nres; ri++)
+			for (k = 0; k < ser[i].s[ri].n; k++)
+				ends[n++] = ser[i].s[ri].b[k].start + res[ri].ms;
+	if (!n) {
+		free(ends);
+		return;
+	}
+	qsort(ends, n, sizeof *ends, cmp_i64);
+	want = (size_t)(nopen - max_open / 2);
+	t = ends[want < n ? want : n - 1];
+	free(ends);
+	/* one cut for every series: points before it are late everywhere */
+	for (i = 0; i < nser; i++)
+		close_before(&ser[i], t);
+	capped++;
 }
 
 static struct bucket *
 bucket_get(struct series *s, size_t ri, int64_t start)
 {
 	struct slots *sl = &s->s[ri];
-	struct bucket *b = NULL;
-	struct gen *g;
+	struct bucket *b;
 	unsigned k;
 
-	for (k = 0; k < sl->n; k++) {
-		if (sl->b[k].start == start)
-			return &sl->b[k];
-		if (!b && sl->b[k].start == INT64_MIN)
-			b = &sl->b[k];
+	for (k = sl->n; k > 0 && sl->b[k - 1].start >= start; k--)
+		if (sl->b[k - 1].start == start)
+			return &sl->b[k - 1];
+	if (sl->n == sl->cap) {
+		sl->cap = sl->cap ? 2 * sl->cap : 2;
+		sl->b = srw_xrealloc(sl->b, sl->cap * sizeof *sl->b);
 	}
-	if (!b) {
-		sl->b = srw_xrealloc(sl->b, (sl->n + 1) * sizeof *sl->b);
-		b = &sl->b[sl->n++];
-	}
+	memmove(sl->b + k + 1, sl->b + k, (sl->n - k) * sizeof *sl->b);
+	sl->n++;
+	nopen++;
+	b = &sl->b[k];
 	memset(b, 0, sizeof *b);
 	b->start = start;
 	b->first_ts = INT64_MAX;
 	b->min = INFINITY;
 	b->max = -INFINITY;
-	g = gen_get(&res[ri], start);
-	if (g->n == g->cap) {
-		g->cap = g->cap ? 2 * g->cap : 256;
-		g->idx = srw_xrealloc(g->idx, g->cap * sizeof *g->idx);
+	if (k == 0) {
+		int64_t d = sat_add(start + res[ri].ms, lateness);
+
+		if (d < s->deadline)
+			s->deadline = d;
 	}
-	g->idx[g->n++] = (uint32_t)(s - ser);
 	return b;
+}
+
+static void
+pend_add(struct series *s, int64_t ts, double v)
+{
+	unsigned k;
+
+	if (s->npend == s->cappend) {
+		s->cappend = s->cappend ? 2 * s->cappend : 8;
+		s->pend = srw_xrealloc(s->pend, s->cappend * sizeof *s->pend);
+	}
+	/* after the points at the same ts: equal times keep arrival order */
+	for (k = s->npend; k > 0 && s->pend[k - 1].ts > ts; k--)
+		;
+	memmove(s->pend + k + 1, s->pend + k, (s->npend - k) * sizeof *s->pend);
+	s->pend[k].ts = ts;
+	s->pend[k].v = v;
+	s->npend++;
+	nopen++;
+}
+
+static void
+add_point(struct series *s, const srw_point *p)
+{
+	size_t ri;
+
+	for (ri = 0; ri < nres; ri++) {
+		struct bucket *b = bucket_get(s, ri, floor_to(p->ts, res[ri].ms));
+
+		b->sum += p->value;
+		b->count++;
+		if (p->value < b->min)
+			b->min = p->value;
+		if (p->value > b->max)
+			b->max = p->value;
+		if (p->ts < b->first_ts) {
+			b->first_ts = p->ts;
+			b->first = p->value;
+		}
+	}
+	if (s->counts)
+		pend_add(s, p->ts, p->value);
+	if (p->ts > s->newest) {
+		s->newest = p->ts;
+		if (s->npend && s->pend[0].ts < sat_sub(s->newest, lateness))
+			fold(s, sat_sub(s->newest, lateness));
+		if (s->newest >= s->deadline)
+			close_before(s, sat_sub(s->newest, lateness));
+	}
 }
 
 static int
@@ -333,76 +474,99 @@ on_point(srw_val *rec, const srw_line *ln, void *ctx)
 {
 	struct series *s;
 	char err[160];
-	double adj = 0;
-	bool in_order, mine;
-	size_t ri;
+	int64_t h;
 
+	(void)ctx;
 	if (srw_point_read(&pt, rec, err, sizeof err) != 0) {
 		srw_ndjson_reject(ln, "%s", err);
 		return SRW_NDJSON_REJECT;
 	}
-	/* another shard's series still moves time forward, so every shard
-	 * flushes and judges lateness as one process would */
-	mine = nshards <= 1 || srw_point_in_shard(&pt, snapshot ? "cluster_id" : NULL,
-	    shard, nshards);
-	if (mine && have_wm && pt.ts < watermark - lateness) {
-		late++;
-		srw_ndjson_reject(ln, "late point: ts %lld is more than the lateness "
-		    "behind the newest point (%lld)", (long long)pt.ts, (long long)watermark);
-		return SRW_NDJSON_REJECT;
-	}
-	if (!mine) {
-		/* nothing to aggregate here */
-	} else if (snapshot) {
-		rollup_snap_point(snap, &pt);
+	if (nshards > 1 && !srw_point_in_shard(&pt, snapshot ? "cluster_id" : NULL,
+	    shard, nshards))
+		return 0;	/* another shard's series: judged there */
+	if (snapshot) {
+		if (rollup_snap_point(snap, &pt, &out, &h) != 0) {
+			late++;
+			srw_ndjson_reject(ln, "late point: ts %lld is before %lld, its "
+			    "cluster's newest point minus the lateness (or a moment "
+			    "already written)", (long long)pt.ts, (long long)h);
+			return SRW_NDJSON_REJECT;
+		}
+		if (rollup_snap_open(snap) > peak)
+			peak = rollup_snap_open(snap);
+		if (rollup_snap_open(snap) > max_open) {
+			rollup_snap_shrink(snap, max_open / 2, &out);
+			capped++;
+		}
 	} else if (isnan(pt.value)) {
 		nan_points++;	/* a staleness marker or a broken sample: no value */
 	} else {
 		s = series_get(&pt);
-		in_order = !s->seen || pt.ts >= s->last_ts;
-		if (s->counts && in_order) {
-			if (s->seen && pt.value < s->last)
-				s->offset += s->last;	/* counter reset */
-			s->last = pt.value;
+		if (pt.ts < (h = horizon(s))) {
+			late++;
+			srw_ndjson_reject(ln, "late point: ts %lld is before %lld, its "
+			    "series' newest point minus the lateness (or a bucket "
+			    "already written)", (long long)pt.ts, (long long)h);
+			return SRW_NDJSON_REJECT;
 		}
-		if (in_order) {
-			s->last_ts = pt.ts;
-			s->seen = true;
-		}
-		adj = s->last + s->offset;
-		for (ri = 0; ri < nres; ri++) {
-			struct bucket *b = bucket_get(s, ri, floor_to(pt.ts, res[ri].ms));
-
-			b->sum += pt.value;
-			b->count++;
-			if (pt.value < b->min)
-				b->min = pt.value;
-			if (pt.value > b->max)
-				b->max = pt.value;
-			if (pt.ts < b->first_ts) {
-				b->first_ts = pt.ts;
-				b->first = pt.value;
-			}
-			if (s->counts && in_order) {
-				b->counter = adj;
-				b->has_counter = true;
-			}
-		}
+		add_point(s, &pt);
+		if (nopen > peak)
+			peak = nopen;
+		if (nopen > max_open)
+			cap_flush();
 	}
-	if (!have_wm || pt.ts > watermark) {
-		watermark = pt.ts;
-		have_wm = true;
-		if (snapshot)
-			rollup_snap_advance(snap, watermark - lateness, &out);
-		else
-			flush_ready();
-		if (out.len) {
-			/* rows are due: hand them on now, the input may trickle */
-			srw_jw_flush(&out, stdout, 0);
-			fflush(stdout);
-		}
+	if (out.len) {
+		/* rows are due: hand them on now, the input may trickle */
+		srw_jw_flush(&out, stdout, 0);
+		fflush(stdout);
 	}
 	return 0;
+}
+
+struct eofrow {
+	int64_t start;
+	uint32_t si;
+};
+
+static int
+cmp_eofrow(const void *a, const void *b)
+{
+	const struct eofrow *x = a, *y = b;
+
+	if (x->start != y->start)
+		return (x->start > y->start) - (x->start < y->start);
+	return (x->si > y->si) - (x->si < y->si);
+}
+
+/* EOF ends every bucket: written by resolution, then start, then series. */
+static void
+flush_all(void)
+{
+	struct eofrow *rows;
+	size_t i, n, ri;
+	unsigned k;
+
+	for (i = 0; i < nser; i++)
+		fold(&ser[i], INT64_MAX);
+	for (ri = 0; ri < nres; ri++) {
+		n = 0;
+		for (i = 0; i < nser; i++)
+			n += ser[i].s[ri].n;
+		rows = srw_xmalloc(n * sizeof *rows + 1);
+		n = 0;
+		for (i = 0; i < nser; i++)
+			for (k = 0; k < ser[i].s[ri].n; k++) {
+				rows[n].start = ser[i].s[ri].b[k].start;
+				rows[n++].si = (uint32_t)i;
+			}
+		qsort(rows, n, sizeof *rows, cmp_eofrow);
+		for (i = 0; i < n; i++) {
+			struct series *s = &ser[rows[i].si];
+
+			emit(s, &res[ri], bucket_find(&s->s[ri], rows[i].start));
+		}
+		free(rows);
+	}
 }
 
 static void
@@ -447,6 +611,8 @@ main(int argc, char *argv[])
 		case OPT_LATENESS:
 			lateness = srw_opt_duration(optarg, 0, INT64_MAX, "--lateness");
 			break;
+		case OPT_BATCH: batch = true; break;
+		case OPT_MAX_OPEN: max_open = srw_opt_num(optarg, 2, LONG_MAX, "--max-open"); break;
 		case OPT_SNAPSHOT: snapshot = true; break;
 		case OPT_SHARD:
 			if (srw_shard_parse(optarg, &shard, &nshards) != 0)
@@ -460,6 +626,8 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (batch)
+		lateness = INT64_MAX;	/* nothing is final before EOF or the cap */
 	srw_ndjson_setup(&no);
 	srw_point_init(&pt);
 	srw_buf_init(&keybuf);
@@ -467,34 +635,36 @@ main(int argc, char *argv[])
 	srw_buf_init(&out);
 	srw_buf_init(&arena_tmp);
 	if (snapshot)
-		snap = rollup_snap_new();
+		snap = rollup_snap_new(lateness);
 
 	srw_ndjson_files(argc, argv, on_point, NULL);
 
 	if (snapshot) {
-		rollup_snap_advance(snap, INT64_MAX, &out);
+		rollup_snap_shrink(snap, 0, &out);
 		rollup_snap_free(snap);
 	} else {
-		for (ri = 0; ri < nres; ri++)
-			while (res[ri].ng)
-				flush_gen(ri);
+		flush_all();
 	}
 	srw_jw_flush(&out, stdout, 0);
 	rejected = srw_ndjson_reject_count();
 	if (late)
-		srw_warn("%ld late points rejected (older than the newest point "
-		    "minus the lateness; see --lateness)", late);
+		srw_warn("%ld late points rejected (older than their %s newest point "
+		    "minus the lateness%s; see --lateness%s)", late,
+		    snapshot ? "cluster's" : "series'",
+		    capped ? ", or in a bucket --max-open wrote early" : "",
+		    capped ? " and --max-open" : "");
+	if (capped)
+		srw_info("--max-open %ld reached %ld times: the oldest buckets were written early",
+		    max_open, capped);
 	if (nan_points)
 		srw_info("%ld NaN values not aggregated", nan_points);
-	srw_info("%ld points, %zu series, %ld rejected", srw_ndjson_read_count(), nser, rejected);
+	srw_info("%ld points, %zu series, %ld rejected, peak open %ld", srw_ndjson_read_count(),
+	    nser, rejected, peak);
 
-	for (i = 0; i < nser; i++)
+	for (i = 0; i < nser; i++) {
 		for (ri = 0; ri < nres; ri++)
 			free(ser[i].s[ri].b);
-	for (ri = 0; ri < nres; ri++) {
-		for (i = 0; i < res[ri].capg; i++)
-			free(res[ri].g[i].idx);
-		free(res[ri].g);
+		free(ser[i].pend);
 	}
 	free(ser);
 	free(tab);

@@ -6,7 +6,13 @@
  * moment yields at most one value per dimension; an hour's row is the avg,
  * min and max of those values and their number (samples).  Counter
  * dimensions compare a node's moment with its previous one (reset-aware:
- * a counter that went down restarted from zero). */
+ * a counter that went down restarted from zero).
+ *
+ * Finality is per cluster, as rollup's is per series: a moment is final once
+ * its cluster's newest point is past it by the lateness, an hour once that
+ * is past the hour's end; a point older than its cluster's newest minus the
+ * lateness is late.  The moments of one cluster are so done in time order,
+ * which the counter deltas need, whatever the order among clusters. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +80,8 @@ struct cluster {
 	size_t np, capp;
 	struct hour *h;	/* open, sorted by start */
 	size_t nh, caph;
+	int64_t newest;	/* newest ts of the cluster's points */
+	int64_t closed;	/* points before this are late (--max-open's cut) */
 };
 
 struct rollup_snap {
@@ -81,18 +89,27 @@ struct rollup_snap {
 	size_t nc, capc;
 	uint32_t *tab;	/* cluster index + 1 */
 	size_t tabcap;
-	int64_t oldest;	/* no pending moment or open hour before this */
+	int64_t lateness;
+	long nopen;	/* pending observations plus open hours */
 	srw_buf inst;
 };
 
 struct rollup_snap *
-rollup_snap_new(void)
+rollup_snap_new(int64_t lateness)
 {
 	struct rollup_snap *s = srw_xcalloc(1, sizeof *s);
 
-	s->oldest = INT64_MAX;
+	s->lateness = lateness;
 	srw_buf_init(&s->inst);
 	return s;
+}
+
+static int64_t
+sat_sub(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	return __builtin_sub_overflow(a, b, &r) ? INT64_MIN : r;
 }
 
 static struct cluster *
@@ -123,6 +140,7 @@ cluster_get(struct rollup_snap *s, const char *id)
 	s->tab[j] = (uint32_t)s->nc + 1;
 	memset(&s->c[s->nc], 0, sizeof s->c[s->nc]);
 	s->c[s->nc].id = srw_xstrdup(id);
+	s->c[s->nc].newest = s->c[s->nc].closed = INT64_MIN;
 	return &s->c[s->nc++];
 }
 
@@ -147,7 +165,7 @@ moment_get(struct cluster *c, int64_t ts)
 }
 
 static struct obs *
-obs_get(struct moment *m, enum kind k, const char *inst)
+obs_get(struct rollup_snap *s, struct moment *m, enum kind k, const char *inst)
 {
 	size_t i;
 
@@ -161,6 +179,7 @@ obs_get(struct moment *m, enum kind k, const char *inst)
 	memset(&m->o[m->n], 0, sizeof m->o[m->n]);
 	m->o[m->n].kind = k;
 	m->o[m->n].inst = srw_xstrdup(inst);
+	s->nopen++;
 	return &m->o[m->n++];
 }
 
@@ -170,25 +189,29 @@ eq(const char *a, const char *b)
 	return a && strcmp(a, b) == 0;
 }
 
-void
-rollup_snap_point(struct rollup_snap *s, const srw_point *p)
+static void advance(struct rollup_snap *s, struct cluster *c, int64_t limit, srw_buf *out);
+
+int
+rollup_snap_point(struct rollup_snap *s, const srw_point *p, srw_buf *out, int64_t *horizon)
 {
 	const char *n = p->name, *cid, *inst;
+	struct cluster *c;
 	struct moment *m;
+	int64_t hz;
 	struct obs *o;
 	enum kind k;
 	bool second = false, add = false;
 
 	if (strncmp(n, "starrocks_", 10) != 0 && strcmp(n, "jvm_heap_size_bytes") != 0 &&
 	    strcmp(n, "node_info") != 0)
-		return;
+		return 0;
 	if (isnan(p->value) || !(cid = srw_point_get_label(p, "cluster_id")) || !*cid)
-		return;
+		return 0;
 	if (strcmp(n, "starrocks_be_cpu") == 0) {
 		const char *mode = srw_point_get_label(p, "mode");
 
 		if (!mode)
-			return;
+			return 0;
 		k = K_CPU;
 		add = true;
 		second = strcmp(mode, "idle") != 0;	/* idle goes to a and b */
@@ -196,7 +219,7 @@ rollup_snap_point(struct rollup_snap *s, const srw_point *p)
 		const char *t = srw_point_get_label(p, "type");
 
 		if (!eq(t, "used") && !eq(t, "max"))
-			return;
+			return 0;
 		k = K_HEAP;
 		second = eq(t, "max");
 	} else if (strcmp(n, "starrocks_be_disks_total_capacity") == 0 ||
@@ -215,7 +238,7 @@ rollup_snap_point(struct rollup_snap *s, const srw_point *p)
 		else if (eq(q, "0.95"))
 			k = K_P95;
 		else
-			return;
+			return 0;
 	} else if (strcmp(n, "starrocks_fe_query_err") == 0) {
 		k = K_QUERY;
 	} else if (strcmp(n, "starrocks_fe_query_total") == 0) {
@@ -230,7 +253,7 @@ rollup_snap_point(struct rollup_snap *s, const srw_point *p)
 
 		if (!eq(srw_point_get_label(p, "type"), "be_node_num") ||
 		    !(eq(st, "alive") || eq(st, "total")))
-			return;
+			return 0;
 		k = K_NODES;
 		second = eq(st, "total");
 	} else if (strcmp(n, "starrocks_fe_txn_failed") == 0) {
@@ -243,11 +266,11 @@ rollup_snap_point(struct rollup_snap *s, const srw_point *p)
 
 		if (!eq(srw_point_get_label(p, "status"), "failed") || !t ||
 		    !strstr(t, "compaction"))
-			return;
+			return 0;
 		k = K_COMPFAIL;
 		add = true;
 	} else {
-		return;
+		return 0;
 	}
 	inst = srw_point_get_label(p, "instance");
 	srw_buf_reset(&s->inst);
@@ -258,10 +281,16 @@ rollup_snap_point(struct rollup_snap *s, const srw_point *p)
 		srw_buf_addc(&s->inst, '|');
 		srw_buf_adds(&s->inst, path ? path : "");
 	}
-	m = moment_get(cluster_get(s, cid), p->ts);
-	if (p->ts < s->oldest)
-		s->oldest = p->ts;
-	o = obs_get(m, k, s->inst.s);
+	c = cluster_get(s, cid);
+	hz = sat_sub(c->newest, s->lateness);
+	if (hz < c->closed)
+		hz = c->closed;
+	if (p->ts < hz) {
+		*horizon = hz;
+		return -1;
+	}
+	m = moment_get(c, p->ts);
+	o = obs_get(s, m, k, s->inst.s);
 	if (k == K_CPU) {
 		o->b += p->value;
 		o->hb = true;
@@ -276,6 +305,11 @@ rollup_snap_point(struct rollup_snap *s, const srw_point *p)
 		o->a = add ? o->a + p->value : p->value;
 		o->ha = true;
 	}
+	if (p->ts > c->newest) {
+		c->newest = p->ts;
+		advance(s, c, sat_sub(c->newest, s->lateness), out);
+	}
+	return 0;
 }
 
 static struct prev *
@@ -305,7 +339,7 @@ delta(double nw, double old)
 }
 
 static void
-hour_add(struct cluster *c, int64_t ts, enum dim d, double v)
+hour_add(struct rollup_snap *s, struct cluster *c, int64_t ts, enum dim d, double v)
 {
 	int64_t start = ts / HOUR_MS * HOUR_MS;
 	struct hour *h;
@@ -326,6 +360,7 @@ hour_add(struct cluster *c, int64_t ts, enum dim d, double v)
 		memset(&c->h[i], 0, sizeof c->h[i]);
 		c->h[i].start = start;
 		c->nh++;
+		s->nopen++;
 		i++;
 	}
 	h = &c->h[i - 1];
@@ -339,7 +374,7 @@ hour_add(struct cluster *c, int64_t ts, enum dim d, double v)
 
 /* The dimension values of one final moment. */
 static void
-moment_done(struct cluster *c, struct moment *m)
+moment_done(struct rollup_snap *s, struct cluster *c, struct moment *m)
 {
 	double v[NDIM], cpu_sum = 0, derr = 0, dtot = 0, qps = 0, txn = 0, cf = 0;
 	bool have[NDIM] = { 0 }, fe_compact = false, have_q = false;
@@ -456,10 +491,11 @@ moment_done(struct cluster *c, struct moment *m)
 	v[D_COMPFAIL] = cf;
 	for (i = 0; i < NDIM; i++)
 		if (have[i])
-			hour_add(c, m->ts, (enum dim)i, v[i]);
+			hour_add(s, c, m->ts, (enum dim)i, v[i]);
 	for (i = 0; i < m->n; i++)
 		free(m->o[i].inst);
 	free(m->o);
+	s->nopen -= (long)m->n;
 }
 
 static void
@@ -485,32 +521,89 @@ hour_emit(const struct cluster *c, const struct hour *h, srw_buf *out)
 	}
 }
 
-void
-rollup_snap_advance(struct rollup_snap *s, int64_t limit, srw_buf *out)
+/* Does the moments before limit and writes the hours that ended by it
+ * (INT64_MAX: every hour). */
+static void
+advance(struct rollup_snap *s, struct cluster *c, int64_t limit, srw_buf *out)
 {
-	size_t i, k;
-	int64_t oldest = INT64_MAX;
+	size_t k;
 
-	if (limit < s->oldest)
+	if (!((c->nm && c->m[0].ts < limit) ||
+	    (c->nh && (limit == INT64_MAX || c->h[0].start + HOUR_MS <= limit))))
 		return;
+	for (k = 0; k < c->nm && c->m[k].ts < limit; k++)
+		moment_done(s, c, &c->m[k]);
+	memmove(c->m, c->m + k, (c->nm - k) * sizeof *c->m);
+	c->nm -= k;
+	for (k = 0; k < c->nh && (limit == INT64_MAX ||
+	    c->h[k].start + HOUR_MS <= limit); k++)
+		hour_emit(c, &c->h[k], out);
+	memmove(c->h, c->h + k, (c->nh - k) * sizeof *c->h);
+	c->nh -= k;
+	s->nopen -= (long)k;
+}
+
+long
+rollup_snap_open(const struct rollup_snap *s)
+{
+	return s->nopen;
+}
+
+struct item {
+	int64_t end;	/* final when the limit is at least this */
+	long w;
+};
+
+static int
+cmp_item(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	return (x->end > y->end) - (x->end < y->end);
+}
+
+void
+rollup_snap_shrink(struct rollup_snap *s, long target, srw_buf *out)
+{
+	struct item *it;
+	size_t n = 0, i, k, ni = 0;
+	long left;
+	int64_t cut;
+
+	if (target <= 0) {
+		for (i = 0; i < s->nc; i++)
+			advance(s, &s->c[i], INT64_MAX, out);
+		return;
+	}
+	for (i = 0; i < s->nc; i++)
+		n += s->c[i].nm + s->c[i].nh;
+	if (!n)
+		return;
+	it = srw_xmalloc(n * sizeof *it);
 	for (i = 0; i < s->nc; i++) {
 		struct cluster *c = &s->c[i];
 
-		for (k = 0; k < c->nm && c->m[k].ts < limit; k++)
-			moment_done(c, &c->m[k]);
-		memmove(c->m, c->m + k, (c->nm - k) * sizeof *c->m);
-		c->nm -= k;
-		for (k = 0; k < c->nh && (limit == INT64_MAX ||
-		    c->h[k].start + HOUR_MS <= limit); k++)
-			hour_emit(c, &c->h[k], out);
-		memmove(c->h, c->h + k, (c->nh - k) * sizeof *c->h);
-		c->nh -= k;
-		if (c->nm && c->m[0].ts < oldest)
-			oldest = c->m[0].ts;
-		if (c->nh && c->h[0].start + HOUR_MS < oldest)
-			oldest = c->h[0].start + HOUR_MS;
+		for (k = 0; k < c->nm; k++) {
+			it[ni].end = c->m[k].ts + 1;
+			it[ni++].w = (long)c->m[k].n;
+		}
+		for (k = 0; k < c->nh; k++) {
+			it[ni].end = c->h[k].start + HOUR_MS;
+			it[ni++].w = 1;
+		}
 	}
-	s->oldest = oldest;
+	qsort(it, ni, sizeof *it, cmp_item);
+	left = s->nopen;
+	for (i = 0; i < ni - 1 && left > target; i++)
+		left -= it[i].w;
+	cut = it[i].end;
+	free(it);
+	/* one cut for every cluster: points before it are late everywhere */
+	for (i = 0; i < s->nc; i++) {
+		if (cut > s->c[i].closed)
+			s->c[i].closed = cut;
+		advance(s, &s->c[i], cut, out);
+	}
 }
 
 void

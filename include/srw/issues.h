@@ -57,6 +57,7 @@ int srw_issues_feed(srw_issues *g, const srw_section *s, char *reason, size_t rs
  * issue still held is emitted (in first_seen, id order) and freed. */
 void srw_issues_finish(srw_issues *g, int64_t now_ms);
 int64_t srw_issues_watermark(const srw_issues *g);	/* latest alert time */
+size_t srw_issues_peak(const srw_issues *g);	/* most issues held at once */
 
 void srw_issue_init(srw_issue *is);
 void srw_issue_clear(srw_issue *is);

@@ -16,7 +16,7 @@
  * the short option -key.  Long-only options use keys >= SRW_OPT_LONG (a
  * tool-local enum), so a letter never stands for two things.  arg names the
  * argument in --help ("N", "FILE"); NULL for a flag, or an argument in
- * brackets ("[=N]") for an optional one.  The table ends with { NULL }.
+ * brackets starting "[=" ("[=N]") for an optional one.  The table ends with { NULL }.
  */
 typedef struct srw_opt {
 	const char *name;	/* long name without "--" */

@@ -14,7 +14,9 @@ typedef struct srw_res srw_res;
 enum srw_dialect { SRW_DIALECT_MARIADB, SRW_DIALECT_STARROCKS };
 
 /* Connects from STARROCKS_HOST/PORT/USER/PASSWORD/SOCKET (and SRW_DIALECT),
- * sets time_zone '+00:00', detects the dialect.  On failure returns NULL
+ * sets time_zone '+00:00', detects the dialect (SRW_DIALECT=auto: StarRocks
+ * when the server answers current_version(), whatever its handshake says;
+ * MariaDB otherwise) and says which and why at -v.  On failure returns NULL
  * and writes the reason (never the password) into err. Retries a few times
  * with backoff when the server is not up yet (retries: 0 for one try). */
 srw_db *srw_db_open(int retries, char *err, size_t errsz);
@@ -24,6 +26,9 @@ srw_db *srw_db_open_as(const char *user, const char *password, int retries,
     char *err, size_t errsz);
 void srw_db_close(srw_db *db);
 enum srw_dialect srw_db_dialect(const srw_db *db);
+/* Why that dialect: "SRW_DIALECT=starrocks", "the server answers
+ * current_version(): 3.3.5", … */
+const char *srw_db_dialect_why(const srw_db *db);
 /* Re-establish a lost connection (retries with backoff); 0 or -1. */
 int srw_db_reconnect(srw_db *db, int retries);
 /* Execute one statement.  Returns 0, or -1 with srw_db_errno/error set. */
@@ -67,6 +72,15 @@ void srw_sql_quote(srw_buf *b, const char *s, size_t n);
 /* Query returning rows (fully buffered by the client; keep results small or
  * add LIMIT).  NULL on error. */
 srw_res *srw_db_query(srw_db *db, const char *sql);
+/* Query whose rows come from the server one at a time (mysql_use_result):
+ * the client holds one row whatever the result's size.  Nothing else may
+ * run on db until the result is freed; an error midway ends srw_res_next
+ * with srw_db_errno(db) set (0 at a clean end). */
+srw_res *srw_db_query_stream(srw_db *db, const char *sql);
+/* Stop reading a streamed result early without fetching the rest: the
+ * connection is cut (the server stops sending) and db must be closed or
+ * srw_db_reconnect'ed before its next use.  Frees r. */
+void srw_res_abandon(srw_res *r);
 /* As above with reconnect+retry on transient errors. */
 srw_res *srw_db_query_retry(srw_db *db, const char *sql, int retries);
 /* Next row: column values (NULL for SQL NULL), lens optional. */
@@ -79,5 +93,7 @@ void srw_res_free(srw_res *r);
 /* Convenience: a query result as a jansson array of objects (strings and
  * nulls, numbers as numbers where the column is numeric). */
 json_t *srw_res_to_json(srw_res *r);
+/* One value of a row as srw_res_to_json gives it. */
+json_t *srw_res_value_json(const srw_res *r, unsigned i, char **row, const unsigned long *lens);
 
 #endif
