@@ -49,8 +49,8 @@ PY
 # remote-writed's decoder against its floor
 bin=$tmp/rw-decode
 ${CC:-cc} -std=gnu11 -O2 -Iinclude $(pkg-config --cflags jansson) -o "$bin" bench/rw-decode.c \
-	"$SRW_BIN/../libsrw.a" $(pkg-config --libs jansson libcjson libcurl yaml-0.1 libprotobuf-c snappy) \
-	-lpthread -lm || { echo "rw-decode: build failed"; exit 1; }
+	"$SRW_BIN/../libsrw.a" $(pkg-config --libs jansson libcjson libcurl yaml-0.1 libprotobuf-c snappy simdjson) \
+	-lstdc++ -lpthread -lm || { echo "rw-decode: build failed"; exit 1; }
 "$bin" -n 500 -s 2000 -r 5 | tee "$tmp/rw"
 if command -v valgrind >/dev/null; then
 	for m in floor full; do
