@@ -96,13 +96,15 @@ types_get(srw_rw_types *t, const char *k, size_t n)
 	return v;
 }
 
-static void
+/* true when the family was new */
+static bool
 types_put(srw_rw_types *t, const char *k, size_t n, int type, bool guess)
 {
+	bool added = false;
 	size_t i;
 
 	if (!t)
-		return;
+		return false;
 	pthread_rwlock_wrlock(&t->mu);
 	i = slot(t, k, n);
 	if (t->k[i]) {
@@ -112,8 +114,10 @@ types_put(srw_rw_types *t, const char *k, size_t n, int type, bool guess)
 		t->k[i] = srw_xstrndup(k, n);
 		t->v[i] = (unsigned char)(type + 1);
 		t->n++;
+		added = true;
 	}
 	pthread_rwlock_unlock(&t->mu);
+	return added;
 }
 
 /* ---- checks ---------------------------------------------------------------- */
@@ -209,8 +213,9 @@ suffix(const char *s, size_t n, const char *sfx, size_t *base)
 enum { MT_UNKNOWN, MT_COUNTER, MT_GAUGE, MT_HISTOGRAM, MT_GAUGEHISTOGRAM, MT_SUMMARY };
 
 /* The point type of a series named name (see the header). */
+/* *guessed: a _sum or _count typed without knowing its family */
 static enum srw_ptype
-type_of(srw_rw_types *types, const char *name, size_t n, bool has_le)
+type_of(srw_rw_types *types, const char *name, size_t n, bool has_le, bool *guessed)
 {
 	size_t base;
 	int t = types_get(types, name, n);
@@ -240,6 +245,7 @@ type_of(srw_rw_types *types, const char *name, size_t n, bool has_le)
 			return SRW_PT_COUNTER;
 		if (bucket && has_le)
 			return SRW_PT_HISTOGRAM;
+		*guessed |= !bucket;
 	}
 	return SRW_PT_GAUGE;
 }
@@ -396,49 +402,67 @@ varint(const uint8_t **pp, const uint8_t *end, uint64_t *v, int max)
 	return -1;
 }
 
-/* The next field of [*pp, end): 1, 0 at the end, -1 malformed. */
-static int
+/* The next field of [*pp, end): 1, 0 at the end, -1 malformed.  One-byte
+ * tags and lengths (nearly all of them) take the short way. */
+static inline int
 next_field(const uint8_t **pp, const uint8_t *end, struct wf *f)
 {
+	const uint8_t *p = *pp;
 	uint64_t tag, len;
 
-	if (*pp >= end)
+	if (p >= end)
 		return 0;
-	/* as protobuf-c: a tag whose first byte has no number bits is refused,
-	 * tags and lengths take at most 5 bytes, other varints 10, and the
-	 * number is the tag's low 32 bits past the wire type */
-	if ((**pp & 0xf8) == 0 || varint(pp, end, &tag, 5) != 0)
-		return -1;
+	if (*p >= 8 && *p < 0x80) {
+		tag = *p++;
+	} else {
+		/* as protobuf-c: a tag whose first byte has no number bits is
+		 * refused, tags and lengths take at most 5 bytes, other varints
+		 * 10, and the number is the tag's low 32 bits past the wire type */
+		if ((*p & 0xf8) == 0 || varint(&p, end, &tag, 5) != 0)
+			return -1;
+	}
 	f->num = (uint32_t)(tag >> 3);
 	f->wt = (int)(tag & 7);
 	switch (f->wt) {
 	case 0:
-		return varint(pp, end, &f->v, 10) == 0 ? 1 : -1;
+		if (p < end && *p < 0x80) {
+			f->v = *p++;
+			break;
+		}
+		if (varint(&p, end, &f->v, 10) != 0)
+			return -1;
+		break;
 	case 1:
-		if (end - *pp < 8)
+		if (end - p < 8)
 			return -1;
-		memcpy(&f->v, *pp, 8);	/* little-endian hosts */
-		*pp += 8;
-		return 1;
+		memcpy(&f->v, p, 8);	/* little-endian hosts */
+		p += 8;
+		break;
 	case 2:
-		if (varint(pp, end, &len, 5) != 0 || len > (uint64_t)(end - *pp))
+		if (p < end && *p < 0x80)
+			len = *p++;
+		else if (varint(&p, end, &len, 5) != 0)
 			return -1;
-		f->p = *pp;
+		if (len > (uint64_t)(end - p))
+			return -1;
+		f->p = p;
 		f->n = (size_t)len;
-		*pp += len;
-		return 1;
+		p += len;
+		break;
 	case 5:
-		if (end - *pp < 4)
+		if (end - p < 4)
 			return -1;
-		*pp += 4;
-		return 1;
+		p += 4;
+		break;
 	default:
 		return -1;
 	}
+	*pp = p;
+	return 1;
 }
 
 /* A Label message: name (1) and value (2), bytes; missing ones are empty. */
-static int
+static inline int
 wire_label(const uint8_t *p, size_t n, struct lab *l)
 {
 	const uint8_t *end = p + n;
@@ -461,7 +485,7 @@ wire_label(const uint8_t *p, size_t n, struct lab *l)
 }
 
 /* A Sample message: value (1, double) and timestamp (2, int64). */
-static int
+static inline int
 wire_sample(const uint8_t *p, size_t n, double *v, int64_t *t)
 {
 	const uint8_t *end = p + n;
@@ -507,22 +531,31 @@ note_bad(srw_rw_stats *st, const char *why, const struct lab *l, size_t n)
 	*p = '\0';
 }
 
+/* What a request's series pass learnt: a new histogram family, and a
+ * _sum or _count typed before its family was known (then the pass runs
+ * again, so the order of series in a request does not matter). */
+struct pass {
+	bool learnt, guessed;
+};
+
 /*
- * One TimeSeries message: structure first (a malformed series fails the
- * request, wherever its fields are), then the checks Prometheus makes, then
- * its samples as point lines.  The part of a line before the timestamp and
- * the part after the value are built once per series (srw_point_jw's
- * format exactly).  Names are [a-zA-Z0-9_:] by then: only values may need
- * escapes.
+ * One TimeSeries message, walked once: structure (a malformed series fails
+ * the request), then the checks Prometheus makes, then its samples as point
+ * lines.  The part of a line before the timestamp and the part after the
+ * value are built once per series (srw_point_jw's format exactly).  Names
+ * are [a-zA-Z0-9_:] by then: only values may need escapes.
  */
+#define KEEP_SAMPLES 64	/* more are read again from the wire */
 static int
-series(srw_rw_dec *d, const uint8_t *sp, size_t sn, srw_buf *out, srw_rw_stats *st)
+series(srw_rw_dec *d, const uint8_t *sp, size_t sn, srw_buf *out, srw_rw_stats *st,
+    struct pass *ps)
 {
 	struct lab raw[SRW_POINT_MAXLABELS + 2], lab[SRW_POINT_MAXLABELS];
+	struct { double v; int64_t t; } smp[KEEP_SAMPLES];
 	const uint8_t *p = sp, *end = sp + sn;
 	const struct lab *name = NULL, *le = NULL;
 	srw_buf *pre = &d->pre, *post = &d->post;
-	size_t i, n = 0, nraw = 0, nsamples = 0;
+	size_t i, n = 0, nraw = 0, nsamples = 0, base, seen = 0;
 	enum srw_ptype type;
 	bool any = false, sorted = true, too_many = false;
 	struct wf f;
@@ -546,6 +579,8 @@ series(srw_rw_dec *d, const uint8_t *sp, size_t sn, srw_buf *out, srw_rw_stats *
 
 			if (wire_sample(f.p, f.n, &v, &t) != 0)
 				return -1;
+			if (nsamples < KEEP_SAMPLES)
+				smp[nsamples].v = v, smp[nsamples].t = t;
 			nsamples++;
 		} else if (f.num == 3) {
 			st->exemplars++;
@@ -611,7 +646,12 @@ series(srw_rw_dec *d, const uint8_t *sp, size_t sn, srw_buf *out, srw_rw_stats *
 	for (i = 0; i < n; i++)
 		if (lab[i].kn == 2 && lab[i].k[0] == 'l' && lab[i].k[1] == 'e')
 			le = &lab[i];
-	type = type_of(d->types, (const char *)name->v, name->vn, le != NULL);
+	/* a _bucket with le tells its family is a histogram */
+	if (le && suffix((const char *)name->v, name->vn, "_bucket", &base) &&
+	    !types_get(d->types, (const char *)name->v, base) &&
+	    types_put(d->types, (const char *)name->v, base, MT_HISTOGRAM, true))
+		ps->learnt = true;
+	type = type_of(d->types, (const char *)name->v, name->vn, le != NULL, &ps->guessed);
 
 	srw_buf_reset(pre);
 	srw_buf_add(pre, "{\"name\":", 8);
@@ -635,14 +675,19 @@ series(srw_rw_dec *d, const uint8_t *sp, size_t sn, srw_buf *out, srw_rw_stats *
 	}
 	srw_buf_add(post, "}\n", 2);
 
-	for (p = sp; next_field(&p, end, &f) > 0;) {
+	for (i = 0, p = sp; i < nsamples; i++) {
 		double v;
 		int64_t t;
 		uint64_t bits;
 
-		if (f.num != 2)
-			continue;
-		wire_sample(f.p, f.n, &v, &t);	/* checked above */
+		if (i < KEEP_SAMPLES) {
+			v = smp[i].v;
+			t = smp[i].t;
+		} else {	/* the (i+1)th Sample from the wire, checked above */
+			while (seen <= i && next_field(&p, end, &f) > 0)
+				seen += f.num == 2;
+			wire_sample(f.p, f.n, &v, &t);
+		}
 		memcpy(&bits, &v, sizeof bits);
 		if (bits == STALE_NAN) {
 			st->stale++;
@@ -667,16 +712,12 @@ series(srw_rw_dec *d, const uint8_t *sp, size_t sn, srw_buf *out, srw_rw_stats *
 	return 0;
 }
 
-/*
- * The request's names before its series: metadata (3), then what _bucket
- * series with le tell (their _sum and _count are then counters whatever
- * the order of the series).  Also checks the request's own structure.
- */
+/* The request's metadata (3) before its series, and its top-level
+ * structure: timeseries (1) and metadata are length-delimited. */
 static int
 learn(srw_rw_dec *d, const uint8_t *p, const uint8_t *end, srw_rw_stats *st)
 {
 	struct wf f, g;
-	size_t base;
 	int r;
 
 	while ((r = next_field(&p, end, &f)) > 0) {
@@ -701,27 +742,6 @@ learn(srw_rw_dec *d, const uint8_t *p, const uint8_t *end, srw_rw_stats *st)
 			st->metadata++;
 			if (type >= MT_COUNTER && type <= MT_SUMMARY && name_ok(fam, famn, true))
 				types_put(d->types, (const char *)fam, famn, (int)type, false);
-		} else if (f.num == 1) {
-			const uint8_t *q = f.p, *qe = f.p + f.n;
-			struct lab l, nm = { 0 };
-			bool le = false;
-
-			while ((r = next_field(&q, qe, &g)) > 0) {
-				if (g.num != 1 || g.wt != 2)
-					continue;	/* series() checks the rest */
-				if (wire_label(g.p, g.n, &l) != 0)
-					return -1;
-				if (l.kn == 8 && memcmp(l.k, "__name__", 8) == 0)
-					nm = l;
-				else if (l.kn == 2 && memcmp(l.k, "le", 2) == 0)
-					le = true;
-			}
-			if (r < 0)
-				return -1;
-			if (le && nm.vn && name_ok(nm.v, nm.vn, true) &&
-			    suffix((const char *)nm.v, nm.vn, "_bucket", &base) &&
-			    !types_get(d->types, (const char *)nm.v, base))
-				types_put(d->types, (const char *)nm.v, base, MT_HISTOGRAM, true);
 		}
 	}
 	return r;
@@ -757,22 +777,33 @@ srw_rw_decode(srw_rw_dec *d, const void *body, size_t len, srw_buf *out, srw_rw_
 {
 	const uint8_t *p, *end;
 	size_t out0 = out->len;
+	srw_rw_stats st0;
+	struct pass ps = { false, false };
 	struct wf f;
-	int rc;
+	int rc, pass;
 
 	pthread_once(&cclass_once, cclass_init);
 	memset(st, 0, sizeof *st);
 	if ((rc = srw_rw_unsnappy(body, len, d->max_raw, &d->raw, err, errsz)) != 0)
 		return rc;
-	p = (const uint8_t *)d->raw.s;
-	end = p + d->raw.len;
-	if (learn(d, p, end, st) != 0)
+	end = (const uint8_t *)d->raw.s + d->raw.len;
+	if (learn(d, (const uint8_t *)d->raw.s, end, st) != 0)
 		goto bad;
-	while ((rc = next_field(&p, end, &f)) > 0)
-		if (f.num == 1 && series(d, f.p, f.n, out, st) != 0)
+	st0 = *st;
+	for (pass = 0; pass < 2; pass++) {
+		p = (const uint8_t *)d->raw.s;
+		while ((rc = next_field(&p, end, &f)) > 0)
+			if (f.num == 1 && series(d, f.p, f.n, out, st, &ps) != 0)
+				goto bad;
+		if (rc < 0)
 			goto bad;
-	if (rc < 0)
-		goto bad;
+		if (!(ps.learnt && ps.guessed))
+			break;
+		/* a histogram learnt after one of its _sum or _count was typed */
+		out->len = out0;
+		*st = st0;
+		ps.learnt = ps.guessed = false;
+	}
 	if (d->raw.cap > (8u << 20))	/* keep a big request's memory no longer */
 		srw_buf_free(&d->raw);
 	return 0;

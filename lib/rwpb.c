@@ -211,7 +211,7 @@ srw_rwpb_encode_points(const char *text, size_t len, srw_buf *body, char *err, s
 			break;
 		}
 		srw_buf_init(&key);
-		srw_buf_printf(&key, "%s{%s}", pt.name, pt.key.s ? pt.key.s : "");
+		srw_buf_printf(&key, "%s{%s}", pt.name, pt.key.len ? pt.key.s : "");
 		i = find_series(&ix, sv, key.s);
 		if (i == nsv) {
 			Prometheus__TimeSeries *ts;

@@ -101,6 +101,36 @@ START_TEST(short_forms)
 }
 END_TEST
 
+/* A series with more samples than the decoder keeps aside reads the rest
+ * from the wire: all of them, in order. */
+START_TEST(many_samples)
+{
+	srw_buf in;
+	srw_rw_stats st;
+	char *text, *p;
+	long i = 0;
+
+	srw_buf_init(&in);
+	for (i = 0; i < 150; i++)
+		srw_buf_printf(&in, "{\"name\":\"m\",\"labels\":{},\"ts\":%ld,\"value\":%ld}\n",
+		    i * 15000, i * 3);
+	text = roundtrip(in.s, &st);
+	ck_assert_uint_eq(st.samples, 150);
+	ck_assert_uint_eq(st.series, 1);
+	for (i = 0, p = text; *p; i++) {
+		char want[120];
+
+		snprintf(want, sizeof want, "{\"name\":\"m\",\"labels\":{},\"ts\":%ld,\"value\":%ld,"
+		    "\"type\":\"gauge\"}\n", i * 15000, i * 3);
+		ck_assert_msg(strncmp(p, want, strlen(want)) == 0, "sample %ld: %.80s", i, p);
+		p = strchr(p, '\n') + 1;
+	}
+	ck_assert_int_eq(i, 150);
+	free(text);
+	srw_buf_free(&in);
+}
+END_TEST
+
 /* Labels needing escapes, sorted output, types from the encoder's metadata. */
 START_TEST(labels_and_types)
 {
@@ -163,6 +193,7 @@ main(void)
 
 	tcase_add_test(tc, values_exact);
 	tcase_add_test(tc, short_forms);
+	tcase_add_test(tc, many_samples);
 	tcase_add_test(tc, labels_and_types);
 	tcase_add_test(tc, malformed_appends_nothing);
 	suite_add_tcase(s, tc);
