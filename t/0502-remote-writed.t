@@ -165,6 +165,32 @@ wait $d
 is "$?" 75 "then it exits 75"
 ok "the write error said" grep -q 'write standard output' "$T/d.err"
 
+# a slow client: headers trickled a line at a time are cut at the header
+# deadline (--timeout from the connect), not kept alive by each byte
+start_rwd s -q --timeout 1
+python3 - "$port" >"$T/slow" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /api/v1/write HTTP/1.1\r\nHost: x\r\n")
+t0 = time.time()
+try:
+    while time.time() - t0 < 6:
+        s.sendall(b"X-Slow: y\r\n")
+        time.sleep(0.25)
+        s.settimeout(0.01)
+        try:
+            if s.recv(1) == b"":
+                break
+        except socket.timeout:
+            pass
+except (BrokenPipeError, ConnectionResetError):
+    pass
+print("closed after %.1f s" % (time.time() - t0))
+PY
+ok "a trickling client is cut at the header deadline ($(cat "$T/slow"))" \
+	awk '{ exit !($3 < 3) }' "$T/slow"
+ok "and counted" sh -c "curl -s $URL/metrics | grep -q '^remote_writed_header_timeouts_total [1-9]'"
+
 # SIGTERM: stops cleanly
 start_rwd e -q
 kill -TERM $pid
