@@ -139,6 +139,11 @@ import json
 print(json.dumps({"timeseries": [{"labels": [["__name__", "fill_the_pipe"], ["i", str(i)]], "samples": [[i, 1773151200000]]} for i in range(3000)]}))' >"$T/fill.json"
 $SEND "$URL/api/v1/write" "$T/fill.json" >"$T/first" &
 first=$!
+# until the first request is in (the /metrics request itself is the other)
+for i in $(seq 100); do
+	[ "$(metric remote_writed_requests_in_flight)" = 2 ] && break
+	sleep 0.1
+done
 sleep 0.5
 r=$($SEND "$URL/api/v1/write" "$T/good.json")
 is "${r%% *}" 503 "output blocked: the next request gets 503 (Prometheus retries)"
@@ -190,6 +195,20 @@ PY
 ok "a trickling client is cut at the header deadline ($(cat "$T/slow"))" \
 	awk '{ exit !($3 < 3) }' "$T/slow"
 ok "and counted" sh -c "curl -s $URL/metrics | grep -q '^remote_writed_header_timeouts_total [1-9]'"
+
+# systemd socket activation: the listening socket passed as fd 3
+if command -v systemd-socket-activate >/dev/null 2>&1; then
+	sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	systemd-socket-activate -l "127.0.0.1:$sport" remote-writed -q >"$T/sa.out" 2>"$T/sa.err" &
+	sa=$!
+	pids="$pids $sa"
+	sleep 0.3	# remote-writed starts at the first connection
+	r=$($SEND "http://127.0.0.1:$sport/api/v1/write" "$T/good.json")
+	is "${r%% *}" 204 "socket activation: a request on the passed socket"
+	ok "socket activation: says so" grep -q 'listening on the socket passed by systemd' "$T/sa.err"
+	kill $sa; wait $sa 2>/dev/null
+	is "$(wc -l <"$T/sa.out")" 11 "socket activation: its points written"
+fi
 
 # SIGTERM: stops cleanly
 start_rwd e -q
