@@ -37,6 +37,7 @@
 #include "srw/alertmanager.h"
 #include "srw/points.h"
 #include "srw/promtext.h"
+#include "srw/rwtypes.h"
 #include "srw/remotewrite.h"
 #include "srw/rwpb.h"
 #include "srw/mquery.h"

@@ -23,103 +23,6 @@ struct srw_rw_dec {
 	size_t max_raw;
 };
 
-/* ---- the type cache -------------------------------------------------------- */
-
-struct srw_rw_types {
-	pthread_rwlock_t mu;
-	size_t cap, n, max;
-	char **k;
-	unsigned char *v;
-};
-
-srw_rw_types *
-srw_rw_types_new(size_t max)
-{
-	srw_rw_types *t = srw_xcalloc(1, sizeof *t);
-
-	pthread_rwlock_init(&t->mu, NULL);
-	t->max = max ? max : 100000;
-	for (t->cap = 64; t->cap < 2 * t->max; t->cap *= 2)
-		;
-	t->k = srw_xcalloc(t->cap, sizeof *t->k);
-	t->v = srw_xcalloc(t->cap, 1);
-	return t;
-}
-
-void
-srw_rw_types_free(srw_rw_types *t)
-{
-	size_t i;
-
-	if (!t)
-		return;
-	for (i = 0; i < t->cap; i++)
-		free(t->k[i]);
-	free(t->k);
-	free(t->v);
-	pthread_rwlock_destroy(&t->mu);
-	free(t);
-}
-
-size_t
-srw_rw_types_count(srw_rw_types *t)
-{
-	size_t n;
-
-	pthread_rwlock_rdlock(&t->mu);
-	n = t->n;
-	pthread_rwlock_unlock(&t->mu);
-	return n;
-}
-
-static size_t
-slot(const srw_rw_types *t, const char *k, size_t n)
-{
-	size_t i = (size_t)srw_hash64(k, n, SRW_HASH_SEED) & (t->cap - 1);
-
-	while (t->k[i] && !(strncmp(t->k[i], k, n) == 0 && t->k[i][n] == '\0'))
-		i = (i + 1) & (t->cap - 1);
-	return i;
-}
-
-/* 0 when unknown, else 1 + the metadata type. */
-static int
-types_get(srw_rw_types *t, const char *k, size_t n)
-{
-	int v;
-
-	if (!t)
-		return 0;
-	pthread_rwlock_rdlock(&t->mu);
-	v = t->v[slot(t, k, n)];
-	pthread_rwlock_unlock(&t->mu);
-	return v;
-}
-
-/* true when the family was new */
-static bool
-types_put(srw_rw_types *t, const char *k, size_t n, int type, bool guess)
-{
-	bool added = false;
-	size_t i;
-
-	if (!t)
-		return false;
-	pthread_rwlock_wrlock(&t->mu);
-	i = slot(t, k, n);
-	if (t->k[i]) {
-		if (!guess)	/* metadata overrides what the names suggested */
-			t->v[i] = (unsigned char)(type + 1);
-	} else if (t->n < t->max) {
-		t->k[i] = srw_xstrndup(k, n);
-		t->v[i] = (unsigned char)(type + 1);
-		t->n++;
-		added = true;
-	}
-	pthread_rwlock_unlock(&t->mu);
-	return added;
-}
-
 /* ---- checks ---------------------------------------------------------------- */
 
 /* Character classes of Prometheus names: label [a-zA-Z_][a-zA-Z0-9_]*,
@@ -218,7 +121,7 @@ static enum srw_ptype
 type_of(srw_rw_types *types, const char *name, size_t n, bool has_le, bool *guessed)
 {
 	size_t base;
-	int t = types_get(types, name, n);
+	int t = srw_rw_types_get(types, name, n);
 
 	if (t)
 		return t - 1 == MT_COUNTER ? SRW_PT_COUNTER : SRW_PT_GAUGE;
@@ -226,7 +129,7 @@ type_of(srw_rw_types *types, const char *name, size_t n, bool has_le, bool *gues
 	    suffix(name, n, "_count", &base) || suffix(name, n, "_total", &base)) {
 		bool bucket = name[base + 1] == 'b', total = name[base + 1] == 't';
 
-		switch (types_get(types, name, base) - 1) {
+		switch (srw_rw_types_get(types, name, base) - 1) {
 		case MT_HISTOGRAM:
 		case MT_GAUGEHISTOGRAM:
 			if (bucket)
@@ -648,8 +551,8 @@ series(srw_rw_dec *d, const uint8_t *sp, size_t sn, srw_buf *out, srw_rw_stats *
 			le = &lab[i];
 	/* a _bucket with le tells its family is a histogram */
 	if (le && suffix((const char *)name->v, name->vn, "_bucket", &base) &&
-	    !types_get(d->types, (const char *)name->v, base) &&
-	    types_put(d->types, (const char *)name->v, base, MT_HISTOGRAM, true))
+	    !srw_rw_types_get(d->types, (const char *)name->v, base) &&
+	    srw_rw_types_put(d->types, (const char *)name->v, base, MT_HISTOGRAM, true))
 		ps->learnt = true;
 	type = type_of(d->types, (const char *)name->v, name->vn, le != NULL, &ps->guessed);
 
@@ -741,7 +644,7 @@ learn(srw_rw_dec *d, const uint8_t *p, const uint8_t *end, srw_rw_stats *st)
 				return -1;
 			st->metadata++;
 			if (type >= MT_COUNTER && type <= MT_SUMMARY && name_ok(fam, famn, true))
-				types_put(d->types, (const char *)fam, famn, (int)type, false);
+				srw_rw_types_put(d->types, (const char *)fam, famn, (int)type, false);
 		}
 	}
 	return r;

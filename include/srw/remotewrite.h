@@ -35,11 +35,7 @@ typedef struct srw_rw_stats {
 	size_t exemplars, histograms, metadata;
 	char first_bad[160];		/* the first skipped series, for the log */
 } srw_rw_stats;
-/* Family name -> type, learnt from metadata; shared by threads, bounded. */
-typedef struct srw_rw_types srw_rw_types;
-srw_rw_types *srw_rw_types_new(size_t max_families);
-void srw_rw_types_free(srw_rw_types *t);
-size_t srw_rw_types_count(srw_rw_types *t);
+#include "srw/rwtypes.h"
 
 /* A decoder: its buffers and arena are reused from request to request;
  * one thread at a time.  max_raw caps the decompressed size (-2 above). */
