@@ -5,8 +5,8 @@
  * Builds REQUESTS remote write bodies (snappy + protobuf WriteRequest, as
  * Prometheus sends: one sample per series, StarRocks-like names and labels,
  * metadata; values mostly integers, some decimals, a tenth any double) with lib/remotewrite.c's encoder, then times, alternating,
- *   floor: snappy decompression + protobuf parse, nothing out
- *          (srw_rw_unsnappy + srw_rw_count_samples);
+ *   floor: snappy decompression + protobuf-c's parse, nothing out
+ *          (srw_rw_unsnappy + srw_rwpb_count_samples);
  *   full:  what remote-writed does per request: srw_rw_decode (snappy,
  *          protobuf, checks, one NDJSON point per sample) and the points
  *          written and flushed to /dev/null.
@@ -80,7 +80,7 @@ build(void)
 			    bucket ? ",\"type\":\"histogram\",\"le\":\"0.5\"" : "");
 		}
 		srw_buf_init(&bodies[r]);
-		if (srw_rw_encode_points(pts.s, pts.len, &bodies[r], err, sizeof err) != 0)
+		if (srw_rwpb_encode_points(pts.s, pts.len, &bodies[r], err, sizeof err) != 0)
 			srw_die(SRW_EX_SOFTWARE, "encode: %s", err);
 	}
 	srw_buf_free(&pts);
@@ -93,7 +93,7 @@ floor_one(const srw_buf *b, srw_buf *raw)
 
 	if (srw_rw_unsnappy(b->s, b->len, 1u << 30, raw, err, sizeof err) != 0)
 		srw_die(SRW_EX_SOFTWARE, "%s", err);
-	return srw_rw_count_samples(dec, raw->s, raw->len);
+	return srw_rwpb_count_samples(raw->s, raw->len);
 }
 
 __attribute__((noinline)) static long
@@ -180,6 +180,7 @@ main(int argc, char *argv[])
 		srw_buf_free(&bodies[i]);
 	free(bodies);
 	srw_rw_dec_free(dec);
+	srw_rwpb_free_thread();
 	srw_rw_types_free(types);
 	fclose(sink);
 	return 0;

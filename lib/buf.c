@@ -39,6 +39,7 @@ srw_buf_grow(srw_buf *b, size_t extra)
 		cap *= 2;
 	b->s = srw_xrealloc(b->s, cap);
 	b->cap = cap;
+	b->s[b->len] = '\0';	/* the header's promise, from the first grow on */
 }
 
 void

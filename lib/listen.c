@@ -1,56 +1,14 @@
-/* listen.c - a daemon's listening socket (its own, or systemd's) and its
- * bearer token, for remote-writed (webhookd and board have the same needs). */
+/* listen.c - the socket systemd passes a daemon, and its bearer token kept
+ * as a digest (remote-writed; webhookd has copies of both to fold here).
+ * Its own listening socket is srw_httpd_listen (lib/httpd.c). */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "srw.h"
-
-int
-srw_listen(const char *spec, char *shown, size_t n)
-{
-	char host[256] = "127.0.0.1", port[16], addr[INET6_ADDRSTRLEN + 8];
-	const char *colon = strrchr(spec, ':');
-	struct addrinfo hints = { 0 }, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	int fd, one = 1, e;
-
-	if (colon) {
-		size_t hl = (size_t)(colon - spec);
-
-		if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']')
-			spec++, hl -= 2;
-		if (hl >= sizeof host)
-			srw_die(SRW_EX_USAGE, "--listen: address too long");
-		memcpy(host, spec, hl);
-		host[hl] = '\0';
-		spec = colon + 1;
-	}
-	if (!*spec || strlen(spec) >= sizeof port || strspn(spec, "0123456789") != strlen(spec))
-		srw_die(SRW_EX_USAGE, "--listen: want [ADDR:]PORT, got port '%s'", spec);
-	snprintf(port, sizeof port, "%s", spec);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((e = getaddrinfo(*host ? host : NULL, port, &hints, &ai)) != 0)
-		srw_die(SRW_EX_USAGE, "--listen %s:%s: %s", host, port, gai_strerror(e));
-	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0)) < 0)
-		srw_die(SRW_EX_SOFTWARE, "socket:");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0)
-		srw_die(SRW_EX_UNAVAILABLE, "listen on %s:%s:", host, port);
-	freeaddrinfo(ai);
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	getnameinfo((struct sockaddr *)&ss, sl, addr, sizeof addr, port, sizeof port,
-	    NI_NUMERICHOST | NI_NUMERICSERV);
-	snprintf(shown, n, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", addr, port);
-	return fd;
-}
 
 int
 srw_listen_activated(bool *listening)
@@ -76,7 +34,7 @@ srw_token_digest(const char *path)
 {
 	char err[512], *s, *hex = srw_xmalloc(65);
 
-	if (!(s = srw_read_secret_file(path, err, sizeof err)))
+	if (!(s = srw_httpd_secret_file(path, err, sizeof err)))	/* warns if weak */
 		srw_die(SRW_EX_USAGE, "%s", err);
 	srw_sha256_hex(s, strlen(s), hex);
 	memset(s, 0, strlen(s));

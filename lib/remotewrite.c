@@ -1,8 +1,9 @@
 /* remotewrite.c - Prometheus remote write 1.0 (snappy block format around a
- * protobuf WriteRequest) to metric points, and back for tests and benches.
- * protobuf-c decodes (lib/prompb.pb-c.c, generated from lib/prompb.proto)
- * into a per-thread arena, so a request costs a few allocations, not one
- * per label. */
+ * protobuf WriteRequest) to metric points.  The request is walked in its
+ * wire format where it lies, without building messages: a request costs no
+ * allocation, and the checks and the output are the work that remains.
+ * lib/rwpb.c holds the protobuf-c side (the reference this decoder is fuzzed
+ * against, the encoder, the bench floor). */
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -11,171 +12,16 @@
 #include <snappy-c.h>
 
 #include "srw.h"
-#include "prompb.pb-c.h"
 
 #define STALE_NAN 0x7ff0000000000002ULL	/* Prometheus's staleness marker */
 #define MAX_TS (INT64_C(1) << 53)	/* ms: exact as a double, year 287396 */
 
-/* ---- the arena protobuf-c allocates from ---------------------------------- */
-
-struct arena {
-	char *base, *cur, *end;
-	size_t want;		/* bytes the last request needed in all */
-	struct big { struct big *next; } *bigs;	/* overflow blocks */
-};
-
-/* What a decoder keeps between requests (one per thread at a time). */
+/* What a decoder keeps between requests (one thread at a time). */
 struct srw_rw_dec {
-	struct arena arena;
 	srw_buf raw, pre, post;
 	srw_rw_types *types;
 	size_t max_raw;
 };
-
-static void *
-a_alloc(void *d, size_t n)
-{
-	struct arena *a = d;
-	struct big *b;
-
-	n = (n + 15) & ~(size_t)15;
-	a->want += n;
-	if (a->cur && (size_t)(a->end - a->cur) >= n) {
-		void *p = a->cur;
-
-		a->cur += n;
-		return p;
-	}
-	b = srw_xmalloc(sizeof *b + 16 + n);	/* the rest of this request */
-	b->next = a->bigs;
-	a->bigs = b;
-	return (char *)b + 16;
-}
-
-static void
-a_free(void *d, void *p)
-{
-	(void)d;
-	(void)p;	/* all at once in a_reset */
-}
-
-/* Before a request: one block as large as the last request needed, so a
- * steady stream allocates nothing; more than 64 MiB is not kept. */
-static void
-a_reset(struct arena *a)
-{
-	struct big *b, *n;
-	size_t want = a->want;
-
-	for (b = a->bigs; b; b = n) {
-		n = b->next;
-		free(b);
-	}
-	a->bigs = NULL;
-	if (want > (size_t)(a->end - a->base) || (a->base && want == 0)) {
-		free(a->base);
-		a->base = a->cur = a->end = NULL;
-		if (want > 0 && want <= (64u << 20)) {
-			a->base = srw_xmalloc(want + want / 4);
-			a->end = a->base + want + want / 4;
-		}
-	}
-	a->cur = a->base;
-	a->want = 0;
-}
-
-/* ---- the type cache -------------------------------------------------------- */
-
-struct srw_rw_types {
-	pthread_rwlock_t mu;
-	size_t cap, n, max;
-	char **k;
-	unsigned char *v;
-};
-
-srw_rw_types *
-srw_rw_types_new(size_t max)
-{
-	srw_rw_types *t = srw_xcalloc(1, sizeof *t);
-
-	pthread_rwlock_init(&t->mu, NULL);
-	t->max = max ? max : 100000;
-	for (t->cap = 64; t->cap < 2 * t->max; t->cap *= 2)
-		;
-	t->k = srw_xcalloc(t->cap, sizeof *t->k);
-	t->v = srw_xcalloc(t->cap, 1);
-	return t;
-}
-
-void
-srw_rw_types_free(srw_rw_types *t)
-{
-	size_t i;
-
-	if (!t)
-		return;
-	for (i = 0; i < t->cap; i++)
-		free(t->k[i]);
-	free(t->k);
-	free(t->v);
-	pthread_rwlock_destroy(&t->mu);
-	free(t);
-}
-
-size_t
-srw_rw_types_count(srw_rw_types *t)
-{
-	size_t n;
-
-	pthread_rwlock_rdlock(&t->mu);
-	n = t->n;
-	pthread_rwlock_unlock(&t->mu);
-	return n;
-}
-
-static size_t
-slot(const srw_rw_types *t, const char *k, size_t n)
-{
-	size_t i = (size_t)srw_hash64(k, n, SRW_HASH_SEED) & (t->cap - 1);
-
-	while (t->k[i] && !(strncmp(t->k[i], k, n) == 0 && t->k[i][n] == '\0'))
-		i = (i + 1) & (t->cap - 1);
-	return i;
-}
-
-/* 0 when unknown, else 1 + the metadata type. */
-static int
-types_get(srw_rw_types *t, const char *k, size_t n)
-{
-	int v;
-
-	if (!t)
-		return 0;
-	pthread_rwlock_rdlock(&t->mu);
-	v = t->v[slot(t, k, n)];
-	pthread_rwlock_unlock(&t->mu);
-	return v;
-}
-
-static void
-types_put(srw_rw_types *t, const char *k, size_t n, int type, bool guess)
-{
-	size_t i;
-
-	if (!t)
-		return;
-	pthread_rwlock_wrlock(&t->mu);
-	i = slot(t, k, n);
-	if (t->k[i]) {
-		if (!guess)	/* metadata overrides what the names suggested */
-			t->v[i] = (unsigned char)(type + 1);
-	} else if (t->n < t->max) {
-		t->k[i] = srw_xstrndup(k, n);
-		t->v[i] = (unsigned char)(type + 1);
-		t->n++;
-	}
-	pthread_rwlock_unlock(&t->mu);
-}
 
 /* ---- checks ---------------------------------------------------------------- */
 
@@ -270,11 +116,12 @@ suffix(const char *s, size_t n, const char *sfx, size_t *base)
 enum { MT_UNKNOWN, MT_COUNTER, MT_GAUGE, MT_HISTOGRAM, MT_GAUGEHISTOGRAM, MT_SUMMARY };
 
 /* The point type of a series named name (see the header). */
+/* *guessed: a _sum or _count typed without knowing its family */
 static enum srw_ptype
-type_of(srw_rw_types *types, const char *name, size_t n, bool has_le)
+type_of(srw_rw_types *types, const char *name, size_t n, bool has_le, bool *guessed)
 {
 	size_t base;
-	int t = types_get(types, name, n);
+	int t = srw_rw_types_get(types, name, n);
 
 	if (t)
 		return t - 1 == MT_COUNTER ? SRW_PT_COUNTER : SRW_PT_GAUGE;
@@ -282,7 +129,7 @@ type_of(srw_rw_types *types, const char *name, size_t n, bool has_le)
 	    suffix(name, n, "_count", &base) || suffix(name, n, "_total", &base)) {
 		bool bucket = name[base + 1] == 'b', total = name[base + 1] == 't';
 
-		switch (types_get(types, name, base) - 1) {
+		switch (srw_rw_types_get(types, name, base) - 1) {
 		case MT_HISTOGRAM:
 		case MT_GAUGEHISTOGRAM:
 			if (bucket)
@@ -301,6 +148,7 @@ type_of(srw_rw_types *types, const char *name, size_t n, bool has_le)
 			return SRW_PT_COUNTER;
 		if (bucket && has_le)
 			return SRW_PT_HISTOGRAM;
+		*guessed |= !bucket;
 	}
 	return SRW_PT_GAUGE;
 }
@@ -336,28 +184,6 @@ srw_rw_unsnappy(const void *body, size_t len, size_t max_raw, srw_buf *raw, char
 	raw->len = n;
 	raw->s[n] = '\0';
 	return 0;
-}
-
-static void
-note_bad(srw_rw_stats *st, const char *why, const Prometheus__TimeSeries *ts)
-{
-	size_t i, k;
-	char *p = st->first_bad, *e = st->first_bad + sizeof st->first_bad - 1;
-
-	if (*p)
-		return;
-	p += snprintf(p, (size_t)(e - p), "%s: {", why);
-	for (i = 0; i < ts->n_labels && p < e; i++) {
-		const ProtobufCBinaryData *kv[2] = { &ts->labels[i]->name, &ts->labels[i]->value };
-
-		for (k = 0; k < 2 && p < e; k++) {
-			for (size_t j = 0; j < kv[k]->len && p < e; j++)
-				*p++ = kv[k]->data[j] >= ' ' && kv[k]->data[j] < 127 ? (char)kv[k]->data[j] : '?';
-			if (p < e)
-				*p++ = k == 0 ? '=' : i + 1 < ts->n_labels ? ',' : '}';
-		}
-	}
-	*p = '\0';
 }
 
 /* A value as a JSON number: integers and short decimals (most of what
@@ -445,85 +271,294 @@ put_str(srw_buf *b, const uint8_t *s, size_t n, bool esc)
 	b->s[b->len] = '\0';
 }
 
+/* ---- the wire format ---------------------------------------------------------- */
 /*
- * One series: checked as Prometheus checks it, then its samples as point
+ * Protobuf's encoding as protobuf-c reads it: a varint is at most 10 bytes
+ * (bits past 64 dropped), field number 0 and the group and unknown wire
+ * types are errors (fuzz/remotewrite.c holds the two to the same answers), a known field with another wire type than declared is
+ * an error, a length past the end is an error, unknown fields are skipped,
+ * and of a singular field given twice the last one counts.
+ */
+struct wf {
+	uint32_t num;
+	int wt;
+	uint64_t v;		/* varint, or the fixed64's bits */
+	const uint8_t *p;	/* a length-delimited field's bytes */
+	size_t n;
+};
+
+static int
+varint(const uint8_t **pp, const uint8_t *end, uint64_t *v, int max)
+{
+	const uint8_t *p = *pp;
+	uint64_t r = 0;
+	int i;
+
+	for (i = 0; i < max && p < end; i++) {
+		r |= (uint64_t)(*p & 0x7f) << (7 * i);
+		if (!(*p++ & 0x80)) {
+			*v = r;
+			*pp = p;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The next field of [*pp, end): 1, 0 at the end, -1 malformed.  One-byte
+ * tags and lengths (nearly all of them) take the short way. */
+static inline int
+next_field(const uint8_t **pp, const uint8_t *end, struct wf *f)
+{
+	const uint8_t *p = *pp;
+	uint64_t tag, len;
+
+	if (p >= end)
+		return 0;
+	if (*p >= 8 && *p < 0x80) {
+		tag = *p++;
+	} else {
+		/* as protobuf-c: a tag whose first byte has no number bits is
+		 * refused, tags and lengths take at most 5 bytes, other varints
+		 * 10, and the number is the tag's low 32 bits past the wire type */
+		if ((*p & 0xf8) == 0 || varint(&p, end, &tag, 5) != 0)
+			return -1;
+	}
+	f->num = (uint32_t)(tag >> 3);
+	f->wt = (int)(tag & 7);
+	switch (f->wt) {
+	case 0:
+		if (p < end && *p < 0x80) {
+			f->v = *p++;
+			break;
+		}
+		if (varint(&p, end, &f->v, 10) != 0)
+			return -1;
+		break;
+	case 1:
+		if (end - p < 8)
+			return -1;
+		memcpy(&f->v, p, 8);	/* little-endian hosts */
+		p += 8;
+		break;
+	case 2:
+		if (p < end && *p < 0x80)
+			len = *p++;
+		else if (varint(&p, end, &len, 5) != 0)
+			return -1;
+		if (len > (uint64_t)(end - p))
+			return -1;
+		f->p = p;
+		f->n = (size_t)len;
+		p += len;
+		break;
+	case 5:
+		if (end - p < 4)
+			return -1;
+		p += 4;
+		break;
+	default:
+		return -1;
+	}
+	*pp = p;
+	return 1;
+}
+
+/* A Label message: name (1) and value (2), bytes; missing ones are empty. */
+static inline int
+wire_label(const uint8_t *p, size_t n, struct lab *l)
+{
+	const uint8_t *end = p + n;
+	struct wf f;
+	int r;
+
+	l->k = l->v = (const uint8_t *)"";
+	l->kn = l->vn = 0;
+	while ((r = next_field(&p, end, &f)) > 0) {
+		if (f.num != 1 && f.num != 2)
+			continue;
+		if (f.wt != 2)
+			return -1;
+		if (f.num == 1)
+			l->k = f.p, l->kn = f.n;
+		else
+			l->v = f.p, l->vn = f.n;
+	}
+	return r;
+}
+
+/* A Sample message: value (1, double) and timestamp (2, int64). */
+static inline int
+wire_sample(const uint8_t *p, size_t n, double *v, int64_t *t)
+{
+	const uint8_t *end = p + n;
+	struct wf f;
+	int r;
+
+	*v = 0;
+	*t = 0;
+	while ((r = next_field(&p, end, &f)) > 0) {
+		if (f.num == 1) {
+			if (f.wt != 1)
+				return -1;
+			memcpy(v, &f.v, sizeof *v);
+		} else if (f.num == 2) {
+			if (f.wt != 0)
+				return -1;
+			*t = (int64_t)f.v;
+		}
+	}
+	return r;
+}
+
+static void
+note_bad(srw_rw_stats *st, const char *why, const struct lab *l, size_t n)
+{
+	size_t i, k, j;
+	char *p = st->first_bad, *e = st->first_bad + sizeof st->first_bad - 1;
+
+	if (*p)
+		return;
+	p += snprintf(p, (size_t)(e - p), "%s: {", why);
+	for (i = 0; i < n && p < e; i++) {
+		for (k = 0; k < 2 && p < e; k++) {
+			const uint8_t *s = k ? l[i].v : l[i].k;
+			size_t sn = k ? l[i].vn : l[i].kn;
+
+			for (j = 0; j < sn && p < e; j++)
+				*p++ = s[j] >= ' ' && s[j] < 127 ? (char)s[j] : '?';
+			if (p < e)
+				*p++ = k == 0 ? '=' : i + 1 < n ? ',' : '}';
+		}
+	}
+	*p = '\0';
+}
+
+/* What a request's series pass learnt: a new histogram family, and a
+ * _sum or _count typed before its family was known (then the pass runs
+ * again, so the order of series in a request does not matter). */
+struct pass {
+	bool learnt, guessed;
+};
+
+/*
+ * One TimeSeries message, walked once: structure (a malformed series fails
+ * the request), then the checks Prometheus makes, then its samples as point
  * lines.  The part of a line before the timestamp and the part after the
  * value are built once per series (srw_point_jw's format exactly).  Names
  * are [a-zA-Z0-9_:] by then: only values may need escapes.
  */
-static void
-series(srw_rw_dec *d, const Prometheus__TimeSeries *ts, srw_buf *out, srw_rw_stats *st)
+#define KEEP_SAMPLES 64	/* more are read again from the wire */
+static int
+series(srw_rw_dec *d, const uint8_t *sp, size_t sn, srw_buf *out, srw_rw_stats *st,
+    struct pass *ps)
 {
-	struct lab lab[SRW_POINT_MAXLABELS];
-	const ProtobufCBinaryData *name = NULL;
-	const struct lab *le = NULL;
+	struct lab raw[SRW_POINT_MAXLABELS + 2], lab[SRW_POINT_MAXLABELS];
+	struct { double v; int64_t t; } smp[KEEP_SAMPLES];
+	const uint8_t *p = sp, *end = sp + sn;
+	const struct lab *name = NULL, *le = NULL;
 	srw_buf *pre = &d->pre, *post = &d->post;
-	size_t i, n = 0;
+	size_t i, n = 0, nraw = 0, nsamples = 0, base, seen = 0;
 	enum srw_ptype type;
-	bool any = false, sorted = true;
+	bool any = false, sorted = true, too_many = false;
+	struct wf f;
+	int r;
 
-	st->exemplars += ts->n_exemplars;
-	st->histograms += ts->n_histograms;
-	if (ts->n_samples == 0)
-		return;
-	if (ts->n_labels > SRW_POINT_MAXLABELS + 1) {
-		st->too_many_labels++;
-		note_bad(st, "too many labels", ts);
-		return;
+	while ((r = next_field(&p, end, &f)) > 0) {
+		if (f.num >= 1 && f.num <= 4 && f.wt != 2)
+			return -1;
+		if (f.num == 1) {
+			struct lab l;
+
+			if (wire_label(f.p, f.n, &l) != 0)
+				return -1;
+			if (nraw < sizeof raw / sizeof *raw)
+				raw[nraw++] = l;
+			else
+				too_many = true;
+		} else if (f.num == 2) {
+			double v;
+			int64_t t;
+
+			if (wire_sample(f.p, f.n, &v, &t) != 0)
+				return -1;
+			if (nsamples < KEEP_SAMPLES)
+				smp[nsamples].v = v, smp[nsamples].t = t;
+			nsamples++;
+		} else if (f.num == 3) {
+			st->exemplars++;
+		} else if (f.num == 4) {
+			st->histograms++;
+		}
 	}
-	for (i = 0; i < ts->n_labels; i++) {
-		const ProtobufCBinaryData *k = &ts->labels[i]->name, *v = &ts->labels[i]->value;
-		bool metric = k->len == 8 && memcmp(k->data, "__name__", 8) == 0, esc = false;
+	if (r < 0)
+		return -1;
+	if (nsamples == 0)
+		return 0;
+	if (too_many || nraw > SRW_POINT_MAXLABELS + 1) {
+		st->too_many_labels++;
+		note_bad(st, "too many labels", raw, nraw);
+		return 0;
+	}
+	for (i = 0; i < nraw; i++) {
+		const struct lab *l = &raw[i];
+		bool metric = l->kn == 8 && memcmp(l->k, "__name__", 8) == 0, esc = false;
 
-		if (!name_ok(k->data, k->len, false) || !utf8_ok(v->data, v->len, &esc) ||
-		    (metric && !name_ok(v->data, v->len, true))) {
+		if (!name_ok(l->k, l->kn, false) || !utf8_ok(l->v, l->vn, &esc) ||
+		    (metric && !name_ok(l->v, l->vn, true))) {
 			st->invalid++;
-			note_bad(st, metric ? "invalid metric name" : "invalid label", ts);
-			return;
+			note_bad(st, metric ? "invalid metric name" : "invalid label", raw, nraw);
+			return 0;
 		}
 		if (metric) {
 			if (name) {
 				st->invalid++;
-				note_bad(st, "repeated label name", ts);
-				return;
+				note_bad(st, "repeated label name", raw, nraw);
+				return 0;
 			}
-			name = v;
+			name = l;
 			continue;
 		}
-		if (v->len == 0)
+		if (l->vn == 0)
 			continue;	/* an empty label is no label */
 		if (n == SRW_POINT_MAXLABELS) {
 			st->too_many_labels++;
-			note_bad(st, "too many labels", ts);
-			return;
+			note_bad(st, "too many labels", raw, nraw);
+			return 0;
 		}
-		lab[n] = (struct lab){ k->data, v->data, k->len, v->len, esc };
+		lab[n] = *l;
+		lab[n].esc = esc;
 		if (n && lab_cmp(&lab[n - 1], &lab[n]) >= 0)
 			sorted = false;	/* Prometheus sends them sorted */
 		n++;
 	}
 	if (!name) {
 		st->invalid++;
-		note_bad(st, "no metric name", ts);
-		return;
+		note_bad(st, "no metric name", raw, nraw);
+		return 0;
 	}
 	if (!sorted) {
 		qsort(lab, n, sizeof *lab, lab_cmp);
 		for (i = 1; i < n; i++)
 			if (lab_cmp(&lab[i - 1], &lab[i]) == 0) {
 				st->invalid++;
-				note_bad(st, "repeated label name", ts);
-				return;
+				note_bad(st, "repeated label name", raw, nraw);
+				return 0;
 			}
 	}
 	for (i = 0; i < n; i++)
 		if (lab[i].kn == 2 && lab[i].k[0] == 'l' && lab[i].k[1] == 'e')
 			le = &lab[i];
-	type = type_of(d->types, (const char *)name->data, name->len, le != NULL);
+	/* a _bucket with le tells its family is a histogram */
+	if (le && suffix((const char *)name->v, name->vn, "_bucket", &base) &&
+	    !srw_rw_types_get(d->types, (const char *)name->v, base) &&
+	    srw_rw_types_put(d->types, (const char *)name->v, base, MT_HISTOGRAM, true))
+		ps->learnt = true;
+	type = type_of(d->types, (const char *)name->v, name->vn, le != NULL, &ps->guessed);
 
 	srw_buf_reset(pre);
 	srw_buf_add(pre, "{\"name\":", 8);
-	put_str(pre, name->data, name->len, false);
+	put_str(pre, name->v, name->vn, false);
 	srw_buf_add(pre, ",\"labels\":{", 11);
 	for (i = 0; i < n; i++) {
 		if (i)
@@ -543,11 +578,19 @@ series(srw_rw_dec *d, const Prometheus__TimeSeries *ts, srw_buf *out, srw_rw_sta
 	}
 	srw_buf_add(post, "}\n", 2);
 
-	for (i = 0; i < ts->n_samples; i++) {
-		double v = ts->samples[i]->value;
-		int64_t t = ts->samples[i]->timestamp;
+	for (i = 0, p = sp; i < nsamples; i++) {
+		double v;
+		int64_t t;
 		uint64_t bits;
 
+		if (i < KEEP_SAMPLES) {
+			v = smp[i].v;
+			t = smp[i].t;
+		} else {	/* the (i+1)th Sample from the wire, checked above */
+			while (seen <= i && next_field(&p, end, &f) > 0)
+				seen += f.num == 2;
+			wire_sample(f.p, f.n, &v, &t);
+		}
 		memcpy(&bits, &v, sizeof bits);
 		if (bits == STALE_NAN) {
 			st->stale++;
@@ -555,7 +598,7 @@ series(srw_rw_dec *d, const Prometheus__TimeSeries *ts, srw_buf *out, srw_rw_sta
 		}
 		if (t > MAX_TS || t < -MAX_TS) {
 			st->out_of_bounds++;	/* a point's ts is read as a double */
-			note_bad(st, "timestamp out of bounds", ts);
+			note_bad(st, "timestamp out of bounds", raw, nraw);
 			continue;
 		}
 		srw_buf_grow(out, pre->len + post->len + 48);
@@ -569,42 +612,42 @@ series(srw_rw_dec *d, const Prometheus__TimeSeries *ts, srw_buf *out, srw_rw_sta
 		any = true;
 	}
 	st->series += any;
+	return 0;
 }
 
-/* Names of the request: metadata first, then what _bucket series with le
- * tell (their _sum and _count are then counters whatever their order). */
-static void
-learn(const Prometheus__WriteRequest *wr, srw_rw_types *types, srw_rw_stats *st)
+/* The request's metadata (3) before its series, and its top-level
+ * structure: timeseries (1) and metadata are length-delimited. */
+static int
+learn(srw_rw_dec *d, const uint8_t *p, const uint8_t *end, srw_rw_stats *st)
 {
-	size_t i, j, base;
+	struct wf f, g;
+	int r;
 
-	for (i = 0; i < wr->n_metadata; i++) {
-		const Prometheus__MetricMetadata *m = wr->metadata[i];
+	while ((r = next_field(&p, end, &f)) > 0) {
+		if ((f.num == 1 || f.num == 3) && f.wt != 2)
+			return -1;
+		if (f.num == 3) {	/* MetricMetadata: type (1), family name (2) */
+			const uint8_t *q = f.p, *qe = f.p + f.n, *fam = NULL;
+			size_t famn = 0;
+			uint64_t type = 0;
 
-		st->metadata++;
-		if ((int)m->type >= MT_COUNTER && (int)m->type <= MT_SUMMARY &&
-		    name_ok(m->metric_family_name.data, m->metric_family_name.len, true))
-			types_put(types, (const char *)m->metric_family_name.data,
-			    m->metric_family_name.len, (int)m->type, false);
-	}
-	for (i = 0; i < wr->n_timeseries; i++) {
-		const Prometheus__TimeSeries *ts = wr->timeseries[i];
-		const ProtobufCBinaryData *nm = NULL;
-		bool le = false;
-
-		for (j = 0; j < ts->n_labels; j++) {
-			const ProtobufCBinaryData *k = &ts->labels[j]->name;
-
-			if (k->len == 8 && memcmp(k->data, "__name__", 8) == 0)
-				nm = &ts->labels[j]->value;
-			else if (k->len == 2 && memcmp(k->data, "le", 2) == 0)
-				le = true;
+			while ((r = next_field(&q, qe, &g)) > 0) {
+				if ((g.num == 1 && g.wt != 0) ||
+				    ((g.num == 2 || g.num == 4 || g.num == 5) && g.wt != 2))
+					return -1;
+				if (g.num == 1)
+					type = g.v;
+				else if (g.num == 2)
+					fam = g.p, famn = g.n;
+			}
+			if (r < 0)
+				return -1;
+			st->metadata++;
+			if (type >= MT_COUNTER && type <= MT_SUMMARY && name_ok(fam, famn, true))
+				srw_rw_types_put(d->types, (const char *)fam, famn, (int)type, false);
 		}
-		if (le && nm && name_ok(nm->data, nm->len, true) &&
-		    suffix((const char *)nm->data, nm->len, "_bucket", &base) &&
-		    !types_get(types, (const char *)nm->data, base))
-			types_put(types, (const char *)nm->data, base, MT_HISTOGRAM, true);
 	}
+	return r;
 }
 
 srw_rw_dec *
@@ -625,11 +668,6 @@ srw_rw_dec_free(srw_rw_dec *d)
 {
 	if (!d)
 		return;
-	free(d->arena.base);
-	for (struct big *b = d->arena.bigs, *n; b; b = n) {
-		n = b->next;
-		free(b);
-	}
 	srw_buf_free(&d->raw);
 	srw_buf_free(&d->pre);
 	srw_buf_free(&d->post);
@@ -640,232 +678,48 @@ int
 srw_rw_decode(srw_rw_dec *d, const void *body, size_t len, srw_buf *out, srw_rw_stats *st,
     char *err, size_t errsz)
 {
-	ProtobufCAllocator alloc = { a_alloc, a_free, &d->arena };
-	Prometheus__WriteRequest *wr;
-	size_t i;
-	int rc;
+	const uint8_t *p, *end;
+	size_t out0 = out->len;
+	srw_rw_stats st0;
+	struct pass ps = { false, false };
+	struct wf f;
+	int rc, pass;
 
 	pthread_once(&cclass_once, cclass_init);
 	memset(st, 0, sizeof *st);
 	if ((rc = srw_rw_unsnappy(body, len, d->max_raw, &d->raw, err, errsz)) != 0)
 		return rc;
-	a_reset(&d->arena);
-	wr = prometheus__write_request__unpack(&alloc, d->raw.len, (const uint8_t *)d->raw.s);
-	if (!wr) {
-		snprintf(err, errsz, "malformed protobuf WriteRequest");
-		return -1;
+	end = (const uint8_t *)d->raw.s + d->raw.len;
+	if (learn(d, (const uint8_t *)d->raw.s, end, st) != 0)
+		goto bad;
+	st0 = *st;
+	for (pass = 0; pass < 2; pass++) {
+		p = (const uint8_t *)d->raw.s;
+		while ((rc = next_field(&p, end, &f)) > 0)
+			if (f.num == 1 && series(d, f.p, f.n, out, st, &ps) != 0)
+				goto bad;
+		if (rc < 0)
+			goto bad;
+		if (!(ps.learnt && ps.guessed))
+			break;
+		/* a histogram learnt after one of its _sum or _count was typed */
+		out->len = out0;
+		*st = st0;
+		ps.learnt = ps.guessed = false;
 	}
-	learn(wr, d->types, st);
-	for (i = 0; i < wr->n_timeseries; i++)
-		series(d, wr->timeseries[i], out, st);
 	if (d->raw.cap > (8u << 20))	/* keep a big request's memory no longer */
 		srw_buf_free(&d->raw);
 	return 0;
-}
+bad:
+	out->len = out0;	/* nothing of a malformed request */
+	if (out->s)
+		out->s[out0] = '\0';
+	{
+		srw_rw_stats keep = *st;
 
-long
-srw_rw_count_samples(srw_rw_dec *d, const void *raw, size_t len)
-{
-	ProtobufCAllocator alloc = { a_alloc, a_free, &d->arena };
-	Prometheus__WriteRequest *wr;
-	long n = 0;
-	size_t i;
-
-	a_reset(&d->arena);
-	if (!(wr = prometheus__write_request__unpack(&alloc, len, raw)))
-		return -1;
-	for (i = 0; i < wr->n_timeseries; i++)
-		n += (long)wr->timeseries[i]->n_samples;
-	return n;
-}
-
-/* ---- encoding (tests, benches) ------------------------------------------------ */
-
-struct enc_series {
-	char *key;
-	Prometheus__TimeSeries ts;
-};
-
-/* Series by key: open addressing over indexes + 1 (0 is empty). */
-struct enc_index {
-	size_t *slot, cap, n;
-};
-
-static size_t
-find_series(const struct enc_index *ix, const struct enc_series *sv, const char *key)
-{
-	size_t i;
-
-	if (!ix->cap)
-		return ix->n;
-	for (i = srw_hash_str(key) & (ix->cap - 1); ix->slot[i]; i = (i + 1) & (ix->cap - 1))
-		if (strcmp(sv[ix->slot[i] - 1].key, key) == 0)
-			return ix->slot[i] - 1;
-	return ix->n;
-}
-
-static void
-index_add(struct enc_index *ix, const struct enc_series *sv, size_t at)
-{
-	size_t i, k;
-
-	if (2 * (ix->n + 1) > ix->cap) {
-		free(ix->slot);
-		ix->cap = ix->cap ? 2 * ix->cap : 1024;
-		ix->slot = srw_xcalloc(ix->cap, sizeof *ix->slot);
-		for (k = 0; k < ix->n; k++) {
-			for (i = srw_hash_str(sv[k].key) & (ix->cap - 1); ix->slot[i];
-			    i = (i + 1) & (ix->cap - 1))
-				;
-			ix->slot[i] = k + 1;
-		}
+		memset(st, 0, sizeof *st);
+		st->metadata = keep.metadata;
 	}
-	for (i = srw_hash_str(sv[at].key) & (ix->cap - 1); ix->slot[i]; i = (i + 1) & (ix->cap - 1))
-		;
-	ix->slot[i] = at + 1;
-	ix->n++;
-}
-
-int
-srw_rw_encode_points(const char *text, size_t len, srw_buf *body, char *err, size_t errsz)
-{
-	Prometheus__WriteRequest wr = PROMETHEUS__WRITE_REQUEST__INIT;
-	struct enc_series *sv = NULL;
-	struct enc_index ix = { 0 };
-	size_t nsv = 0, i, j, cap = 0;
-	Prometheus__MetricMetadata *md = NULL;
-	size_t nmd = 0;
-	const char *p = text, *end = text + len;
-	srw_point pt;
-	uint8_t *packed;
-	size_t plen, clen;
-	int rc = 0;
-	long lineno = 0;
-
-	srw_point_init(&pt);
-	while (p < end && rc == 0) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		srw_val *rec;
-		srw_buf key;
-
-		lineno++;
-		if (ll == 0) {
-			p += 1;
-			continue;
-		}
-		if (!(rec = srw_val_parse(p, ll)) ||
-		    srw_point_read(&pt, rec, err, errsz) != 0) {
-			if (!rec)
-				snprintf(err, errsz, "line %ld: not JSON", lineno);
-			srw_val_free(rec);
-			rc = -1;
-			break;
-		}
-		srw_buf_init(&key);
-		srw_buf_printf(&key, "%s{%s}", pt.name, pt.key.s ? pt.key.s : "");
-		i = find_series(&ix, sv, key.s);
-		if (i == nsv) {
-			Prometheus__TimeSeries *ts;
-
-			if (nsv == cap)
-				sv = srw_xrealloc(sv, (cap = cap ? 2 * cap : 64) * sizeof *sv);
-			ts = &sv[nsv].ts;
-			prometheus__time_series__init(ts);
-			sv[nsv].key = key.s;
-			ts->n_labels = pt.nlabels + 1;
-			ts->labels = srw_xcalloc(ts->n_labels, sizeof *ts->labels);
-			for (j = 0; j < ts->n_labels; j++) {
-				Prometheus__Label *l = srw_xmalloc(sizeof *l);
-				const char *k = j ? pt.labels[j - 1].k : "__name__";
-				const char *v = j ? pt.labels[j - 1].v : pt.name;
-
-				prometheus__label__init(l);
-				l->name.data = (uint8_t *)srw_xstrdup(k);
-				l->name.len = strlen(k);
-				l->value.data = (uint8_t *)srw_xstrdup(v);
-				l->value.len = strlen(v);
-				ts->labels[j] = l;
-			}
-			if (pt.type != SRW_PT_GAUGE || nmd < 1000) {
-				size_t fl = strlen(pt.name), b;
-				int mt = pt.type == SRW_PT_COUNTER ? MT_COUNTER :
-				    pt.type == SRW_PT_HISTOGRAM ? MT_HISTOGRAM : MT_GAUGE;
-
-				if (mt == MT_HISTOGRAM && suffix(pt.name, fl, "_bucket", &b))
-					fl = b;
-				for (j = 0; j < nmd && !(md[j].metric_family_name.len == fl &&
-				    memcmp(md[j].metric_family_name.data, pt.name, fl) == 0); j++)
-					;
-				if (j == nmd) {
-					md = srw_xrealloc(md, (nmd + 1) * sizeof *md);
-					prometheus__metric_metadata__init(&md[nmd]);
-					md[nmd].type = (Prometheus__MetricMetadata__MetricType)mt;
-					md[nmd].metric_family_name.data = (uint8_t *)srw_xstrndup(pt.name, fl);
-					md[nmd].metric_family_name.len = fl;
-					nmd++;
-				}
-			}
-			nsv++;
-			index_add(&ix, sv, nsv - 1);
-		} else {
-			srw_buf_free(&key);
-		}
-		Prometheus__TimeSeries *ts = &sv[i].ts;
-		Prometheus__Sample *s = srw_xmalloc(sizeof *s);
-
-		prometheus__sample__init(s);
-		s->value = pt.value;
-		s->timestamp = pt.ts;
-		ts->samples = srw_xrealloc(ts->samples, (ts->n_samples + 1) * sizeof *ts->samples);
-		ts->samples[ts->n_samples++] = s;
-		srw_val_free(rec);
-		p += ll + 1;
-	}
-	if (rc == 0) {
-		wr.n_timeseries = nsv;
-		wr.timeseries = srw_xcalloc(nsv ? nsv : 1, sizeof *wr.timeseries);
-		for (i = 0; i < nsv; i++)
-			wr.timeseries[i] = &sv[i].ts;
-		wr.n_metadata = nmd;
-		wr.metadata = srw_xcalloc(nmd ? nmd : 1, sizeof *wr.metadata);
-		for (i = 0; i < nmd; i++)
-			wr.metadata[i] = &md[i];
-		plen = prometheus__write_request__get_packed_size(&wr);
-		packed = srw_xmalloc(plen + 1);
-		prometheus__write_request__pack(&wr, packed);
-		clen = snappy_max_compressed_length(plen);
-		srw_buf_reset(body);
-		srw_buf_grow(body, clen + 1);
-		if (snappy_compress((const char *)packed, plen, body->s, &clen) != SNAPPY_OK) {
-			snprintf(err, errsz, "snappy_compress failed");
-			rc = -1;
-		} else {
-			body->len = clen;
-		}
-		free(packed);
-		free(wr.timeseries);
-		free(wr.metadata);
-	}
-	for (i = 0; i < nsv; i++) {
-		Prometheus__TimeSeries *ts = &sv[i].ts;
-
-		for (j = 0; j < ts->n_labels; j++) {
-			free(ts->labels[j]->name.data);
-			free(ts->labels[j]->value.data);
-			free(ts->labels[j]);
-		}
-		for (j = 0; j < ts->n_samples; j++)
-			free(ts->samples[j]);
-		free(ts->labels);
-		free(ts->samples);
-		free(sv[i].key);
-	}
-	for (i = 0; i < nmd; i++)
-		free(md[i].metric_family_name.data);
-	free(md);
-	free(sv);
-	free(ix.slot);
-	srw_point_free(&pt);
-	return rc;
+	snprintf(err, errsz, "malformed protobuf WriteRequest");
+	return -1;
 }

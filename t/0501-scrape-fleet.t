@@ -131,6 +131,25 @@ ok "a bad file keeps the previous targets" test "${kept:-0}" -gt "$t2"
 ok "a bad file says why" grep -q "live.json: group 1: invalid label name 'bad name'; keeping the previous targets" "$T/live.err"
 ok "a kept target is scraped once per interval" test "$(upts c-002 t1 | sort -u | wc -l)" -ge 5
 
+# --interval spreads the targets over it, each once per interval
+scrape --targets "$T/fleet.json" --interval 2s --count 1 --timeout 1s >"$T/spread" 2>/dev/null
+python3 - "$T/spread" >"$T/spread.cmp" <<'PY'
+import json, sys, collections
+ts = collections.Counter()
+for l in open(sys.argv[1]):
+    p = json.loads(l)
+    if p["name"] == "up":
+        ts[(p["labels"].get("cluster_id"), p["labels"].get("role"))] += 1
+        last = p["ts"]
+        ts[("__t", p["ts"])] += 1
+t = sorted(k[1] for k in ts if k[0] == "__t")
+once = all(v == 1 for k, v in ts.items() if k[0] != "__t")
+print(len([k for k in ts if k[0] != "__t"]), once, t[-1] - t[0])
+PY
+read -r ntg once range <"$T/spread.cmp"
+is "$ntg/$once" "25/True" "--interval --count 1: every target scraped once"
+ok "--interval: scrapes spread over the interval (first to last start: $range ms)" test "$range" -ge 1000
+
 # SIGTERM: stops at once, exit 0, every line written whole
 scrape --targets "$T/fleet.json" --interval 1s --timeout 900ms >"$T/term" 2>/dev/null &
 sp=$!

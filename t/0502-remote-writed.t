@@ -139,6 +139,11 @@ import json
 print(json.dumps({"timeseries": [{"labels": [["__name__", "fill_the_pipe"], ["i", str(i)]], "samples": [[i, 1773151200000]]} for i in range(3000)]}))' >"$T/fill.json"
 $SEND "$URL/api/v1/write" "$T/fill.json" >"$T/first" &
 first=$!
+# until the first request is in (the /metrics request itself is the other)
+for i in $(seq 100); do
+	[ "$(metric remote_writed_requests_in_flight)" = 2 ] && break
+	sleep 0.1
+done
 sleep 0.5
 r=$($SEND "$URL/api/v1/write" "$T/good.json")
 is "${r%% *}" 503 "output blocked: the next request gets 503 (Prometheus retries)"
@@ -164,6 +169,46 @@ is "${r1%% *}/$(echo "${r2%% *}" | sed 's/^000$/503/')" "500/503" "after the rea
 wait $d
 is "$?" 75 "then it exits 75"
 ok "the write error said" grep -q 'write standard output' "$T/d.err"
+
+# a slow client: headers trickled a line at a time are cut at the header
+# deadline (--timeout from the connect), not kept alive by each byte
+start_rwd s -q --timeout 1
+python3 - "$port" >"$T/slow" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /api/v1/write HTTP/1.1\r\nHost: x\r\n")
+t0 = time.time()
+try:
+    while time.time() - t0 < 6:
+        s.sendall(b"X-Slow: y\r\n")
+        time.sleep(0.25)
+        s.settimeout(0.01)
+        try:
+            if s.recv(1) == b"":
+                break
+        except socket.timeout:
+            pass
+except (BrokenPipeError, ConnectionResetError):
+    pass
+print("closed after %.1f s" % (time.time() - t0))
+PY
+ok "a trickling client is cut at the header deadline ($(cat "$T/slow"))" \
+	awk '{ exit !($3 < 3) }' "$T/slow"
+ok "and counted" sh -c "curl -s $URL/metrics | grep -q '^remote_writed_header_timeouts_total [1-9]'"
+
+# systemd socket activation: the listening socket passed as fd 3
+if command -v systemd-socket-activate >/dev/null 2>&1; then
+	sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	systemd-socket-activate -l "127.0.0.1:$sport" remote-writed -q >"$T/sa.out" 2>"$T/sa.err" &
+	sa=$!
+	pids="$pids $sa"
+	sleep 0.3	# remote-writed starts at the first connection
+	r=$($SEND "http://127.0.0.1:$sport/api/v1/write" "$T/good.json")
+	is "${r%% *}" 204 "socket activation: a request on the passed socket"
+	ok "socket activation: says so" grep -q 'listening on the socket passed by systemd' "$T/sa.err"
+	kill $sa; wait $sa 2>/dev/null
+	is "$(wc -l <"$T/sa.out")" 11 "socket activation: its points written"
+fi
 
 # SIGTERM: stops cleanly
 start_rwd e -q

@@ -30,6 +30,7 @@ struct req {
 
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 static srw_rw_types *types;
+static srw_httpd_guard *guard;	/* slow clients: the header deadline */
 
 /* Decoders keep their buffers between requests; one per request thread
  * at most, taken and given back here. */
@@ -66,6 +67,8 @@ http_free(void)
 		srw_rw_dec_free(pool[--npool]);
 	srw_rw_types_free(types);
 	types = NULL;
+	srw_httpd_guard_free(guard);
+	guard = NULL;
 }
 
 static int64_t
@@ -283,6 +286,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		srw_buf_init(&r->body);
 		*con_cls = r;
 		M.inflight++;
+		srw_httpd_guard_busy(c, true);
 		return route(r, url, method);
 	}
 	if (r->code) {		/* answered early; the body is not wanted */
@@ -314,7 +318,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	int n;
 
 	(void)cls;
-	(void)c;
+	srw_httpd_guard_busy(c, false);
 	if (!r)
 		return;
 	s = &r->st;
@@ -351,6 +355,21 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	srw_httpd_guard_notify(guard, c, socket_context, (int)code);
+}
+
+void
+http_sweep(void)
+{
+	if (guard)
+		M.header_timeouts += srw_httpd_guard_sweep(guard);
+}
+
+static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -373,9 +392,12 @@ http_start(int listen_fd)
 	flags |= MHD_USE_EPOLL;
 #endif
 	types = srw_rw_types_new(100000);
+	guard = srw_httpd_guard_new(cf.timeout_s);
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, cf.max_conns, NULL },
+		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, cf.max_per_client, NULL },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, cf.timeout_s, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL },
 		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
@@ -431,6 +453,9 @@ metrics_text(srw_buf *b)
 	    (unsigned long)M.bad_snappy);
 	srw_buf_printf(b, "remote_writed_requests_malformed_total{reason=\"protobuf\"} %lu\n",
 	    (unsigned long)M.bad_protobuf);
+	counter(b, "remote_writed_header_timeouts_total",
+	    "Connections shut for not sending their headers within --timeout of connecting.",
+	    M.header_timeouts);
 	counter(b, "remote_writed_output_busy_total",
 	    "Requests answered 503: standard output not free within --write-wait.", M.busy);
 	srw_buf_printf(b, "# HELP remote_writed_metric_families Metric families with a known type.\n"

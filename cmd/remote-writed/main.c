@@ -17,26 +17,29 @@ struct config cf = {
 	.max_raw = 128u << 20,
 	.timeout_s = 30,
 	.max_conns = 512,
+	.max_per_client = 256,
 	.threads = 2,
 	.write_wait_ms = 5000,
 	.drain_ms = 10000,
 };
 
 enum { OPT_TOKEN = SRW_OPT_LONG, OPT_MAXBODY, OPT_MAXRAW, OPT_TIMEOUT, OPT_CONNS,
-	OPT_THREADS, OPT_WAIT, OPT_DRAIN };
+	OPT_PERCLIENT, OPT_THREADS, OPT_WAIT, OPT_DRAIN };
 
 static const char synopsis[] =
     "remote-writed [--listen [ADDR:]PORT] [--token-file FILE] [--max-body BYTES]\n"
     "                     [--max-decoded BYTES] [--timeout SEC] [--max-connections N]\n"
-    "                     [--threads N] [--write-wait DUR] [--drain DUR] [-q] [-v]";
+    "                     [--max-per-client N] [--threads N] [--write-wait DUR]\n"
+    "                     [--drain DUR] [-q] [-v]";
 
 static const srw_opt opts[] = {
 	{ "listen", 'l', "ADDR:PORT", "where to listen (default 127.0.0.1:9201; a bare PORT is loopback, :PORT every address)" },
 	{ "token-file", OPT_TOKEN, "FILE", "require \"Authorization: Bearer TOKEN\" (the file's first line)" },
 	{ "max-body", OPT_MAXBODY, "BYTES", "compressed request limit, k/M suffixes (default 16M)" },
 	{ "max-decoded", OPT_MAXRAW, "BYTES", "decompressed request limit (default 128M)" },
-	{ "timeout", OPT_TIMEOUT, "SEC", "idle connection timeout (default 30)" },
+	{ "timeout", OPT_TIMEOUT, "SEC", "headers within SEC of the connect; idle timeout (default 30)" },
 	{ "max-connections", OPT_CONNS, "N", "open connections at most (default 512)" },
+	{ "max-per-client", OPT_PERCLIENT, "N", "open connections from one address at most (256)" },
 	{ "threads", OPT_THREADS, "N", "request threads (default 2)" },
 	{ "write-wait", OPT_WAIT, "DUR", "wait for standard output this long, then 503 (default 5s)" },
 	{ "drain", OPT_DRAIN, "DUR", "on SIGTERM, time left to requests in flight (default 10s)" },
@@ -86,6 +89,9 @@ main(int argc, char *argv[])
 		case OPT_CONNS:
 			cf.max_conns = (unsigned)srw_opt_num(optarg, 1, 100000, "--max-connections");
 			break;
+		case OPT_PERCLIENT:
+			cf.max_per_client = (unsigned)srw_opt_num(optarg, 1, 100000, "--max-per-client");
+			break;
 		case OPT_THREADS: cf.threads = (unsigned)srw_opt_num(optarg, 1, 256, "--threads"); break;
 		case OPT_WAIT: cf.write_wait_ms = (long)srw_opt_duration(optarg, 0, 3600000, "--write-wait"); break;
 		case OPT_DRAIN: cf.drain_ms = (long)srw_opt_duration(optarg, 0, 3600000, "--drain"); break;
@@ -97,7 +103,8 @@ main(int argc, char *argv[])
 		srw_opt_error("no operands expected, got '%s'", argv[optind]);
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is a write error, said once */
 	if (spec || (fd = srw_listen_activated(&listening)) < 0)
-		fd = srw_listen(spec ? spec : "127.0.0.1:9201", where, sizeof where);
+		fd = srw_httpd_listen(spec ? spec : "127.0.0.1:9201", cf.bearer != NULL, where,
+		    sizeof where);
 	else
 		snprintf(where, sizeof where, "the socket passed by systemd");
 	if (!listening)
@@ -117,6 +124,7 @@ main(int argc, char *argv[])
 		sig = sigtimedwait(&set, NULL, &to);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
+		http_sweep();
 		if (M.out_broken && M.inflight == 0) {
 			status = SRW_EX_TEMPFAIL;
 			break;

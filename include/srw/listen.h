@@ -4,19 +4,16 @@
 
 #include "srw/base.h"
 
-/* ---- lib/listen.c: the listening socket of a daemon --------------------- */
+/* ---- lib/listen.c: systemd's socket, a bearer token ------------------- */
 /*
- * srw_listen opens "[ADDR:]PORT" or "[V6]:PORT" (a bare PORT is loopback,
- * ":PORT" every address), backlog 511, close-on-exec; the address bound
- * (the port chosen for PORT 0) goes to shown ("127.0.0.1:5050").  Dies 64
- * on a bad spec, 69 when it cannot bind.  srw_listen_activated returns the
- * socket systemd passed (LISTEN_PID/LISTEN_FDS, descriptor 3) and clears
- * those variables, or -1; *listening tells a listening socket from one
- * connection (Accept=yes).
+ * srw_listen_activated returns the socket systemd passed (LISTEN_PID and
+ * LISTEN_FDS naming us, descriptor 3) and clears those variables, or -1;
+ * *listening tells a listening socket from one connection (Accept=yes).
+ * A daemon's own socket: srw_httpd_listen.
  */
-int srw_listen(const char *spec, char *shown, size_t n);
 int srw_listen_activated(bool *listening);
-/* A bearer token file (first line) kept as its SHA-256 hex; dies 64 on an
+/* A bearer token file (first line, read by srw_httpd_secret_file: warned
+ * when weak or readable by others) kept as its SHA-256 hex; dies 64 on an
  * unreadable or empty file.  srw_token_same compares a presented token to
  * it in time that tells neither the token nor its length. */
 char *srw_token_digest(const char *path);
