@@ -24,6 +24,7 @@
 #include "srw/hash.h"
 #include "srw/strtab.h"
 #include "srw/simdjson.h"
+#include "srw/re.h"
 #include "srw/sections.h"
 #include "srw/alerttypes.h"
 #include "srw/card.h"
