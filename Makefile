@@ -6,7 +6,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS = libcurl jansson libcjson libmariadb openssl libmicrohttpd yaml-0.1 simdjson re2
+PKGS = libcurl jansson libcjson libmariadb openssl libmicrohttpd yaml-0.1 \
+	libprotobuf-c snappy simdjson re2
 CXX ?= g++
 CXXFLAGS ?= -O2 -g
 
@@ -77,6 +78,8 @@ $(O)/t/%: t/unit/%.c $(LIB)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(shell pkg-config --cflags --libs check) $(LDLIBS)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+# the board's page is embedded with .incbin, which -MMD does not see
+$(O)/cmd/board/page.o: cmd/board/page.html cmd/board/board.js cmd/board/board.css
 
 deps:
 	@scripts/install-deps
@@ -95,24 +98,62 @@ units: $(UNITS)
 demo: deps all
 	@SRW_BIN=$(CURDIR)/$(BIN) scripts/demo
 
-bench: deps all
+bench: all
+	@scripts/install-deps --bench
 	@SRW_BIN=$(CURDIR)/$(BIN) bench/run
+
+# The investigation scenarios (t/scenarios/eval): the rules and the scripted
+# model on each, a scoreboard, against a private database.  EVAL_ARGS=--real
+# runs the model half against the API in ANTHROPIC_API_KEY/ANTHROPIC_BASE_URL.
+EVALDB ?= $(CURDIR)/.testdb-eval
+eval: all
+	@scripts/testdb destroy $(EVALDB) >/dev/null 2>&1; \
+	exports=$$(scripts/testdb start $(EVALDB)) || exit 1; eval "$$exports"; \
+	SRW_BIN=$(CURDIR)/$(BIN) t/scenarios/eval $(EVAL_ARGS); st=$$?; \
+	scripts/testdb destroy $(EVALDB) >/dev/null 2>&1; exit $$st
 
 # libFuzzer targets (fuzz/*.c, built with clang): FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 30
 fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run
 
+# install: everything a deployment needs.  PREFIX (default /usr/local) and
+# DESTDIR as usual; SYSCONFDIR is where the units look for srwatch/env
+# (default /etc); UNITDIR where systemd units go.  Paths inside the units,
+# the crontab and inetd.conf are substituted for PREFIX.  srwatch(7)
+# DEPLOYMENT says what to do next (user, directories, env file, DDL, units).
+SYSCONFDIR ?= /etc
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+DATADIR = $(PREFIX)/share/srwatch
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTSCRIPTS = daily-alert-pipeline srwatch-env srwatch-metrics srwatch-targets
+UNITFILES = $(wildcard contrib/systemd/*.service contrib/systemd/*.socket contrib/systemd/*.timer)
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|/usr/local/bin|$(BINDIR)|g' -e 's|/usr/local/share/srwatch|$(DATADIR)|g'
+
 install: all
-	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/srwatch
-	cp $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	cp scripts/daily-alert-pipeline $(DESTDIR)$(PREFIX)/bin/ 2>/dev/null || true
-	cp man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	cp man/man7/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
-	cp -r sql $(DESTDIR)$(PREFIX)/share/srwatch/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(DATADIR)/contrib/grafana $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BINS) $(INSTSCRIPTS:%=scripts/%) $(DESTDIR)$(BINDIR)/
+	install -m 644 man/man1/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/man7/*.7 $(DESTDIR)$(MANDIR)/man7/
+	cp -R sql share/kb share/rules $(DESTDIR)$(DATADIR)/
+	install -m 644 contrib/grafana/*.json contrib/grafana/README $(DESTDIR)$(DATADIR)/contrib/grafana/
+	install -m 644 contrib/env.example contrib/alertmanager-webhookd.yml $(DESTDIR)$(DATADIR)/contrib/
+	$(SUBST) crontab.example >$(DESTDIR)$(DATADIR)/contrib/crontab.example
+	$(SUBST) contrib/inetd.conf >$(DESTDIR)$(DATADIR)/contrib/inetd.conf
+	for u in $(UNITFILES); do \
+		$(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(INSTSCRIPTS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/%,$(wildcard man/man1/*.1 man/man7/*.7))
+	rm -f $(patsubst contrib/systemd/%,$(DESTDIR)$(UNITDIR)/%,$(UNITFILES))
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build build-san
 
-.PHONY: all check units demo bench fuzz install clean deps
+.PHONY: all check units demo bench eval fuzz install uninstall clean deps

@@ -6,7 +6,12 @@
  * fixture payload (59 us against 7.6 us), most of webhookd's CPU under load.
  * What jansson checks and cJSON does not is checked here: the body must be
  * valid UTF-8 and have no \u0000 escapes.  jansson still writes the error
- * message (line and column) when the body is not JSON. */
+ * message (line and column) when the body is not JSON.
+ *
+ * A key given twice takes its last value, as Alertmanager's Go decoder does
+ * (encoding/json keeps the last): a body whose first "alerts" is empty and
+ * second is not is read as Alertmanager would.  Links are kept only when
+ * they are http or https (srw_link_ok); the others are dropped and counted. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -87,20 +92,53 @@ has_nul_escape(const char *s, size_t n)
 	return false;
 }
 
+/* obj[key], the last one when the key repeats (srw_val_get finds the first). */
+static srw_val *
+get(const srw_val *obj, const char *key)
+{
+	srw_val *v, *found = NULL;
+
+	if (srw_val_type(obj) != SRW_OBJ)
+		return NULL;
+	for (v = srw_val_first(obj); v; v = srw_val_next(v))
+		if (strcmp(srw_val_key(v), key) == 0)
+			found = v;
+	return found;
+}
+
+static const char *
+get_str(const srw_val *obj, const char *key)
+{
+	return srw_val_str(get(obj, key));
+}
+
 /* A string member that is present and not empty, else NULL. */
 static const char *
 str(const srw_val *obj, const char *key)
 {
-	const char *s = obj ? srw_val_get_str(obj, key) : NULL;
+	const char *s = obj ? get_str(obj, key) : NULL;
 
 	return s && *s ? s : NULL;
+}
+
+/* A link member that is an http(s) URL, else NULL (counted when dropped). */
+static const char *
+link(const srw_val *obj, const char *key, srw_am_result *res)
+{
+	const char *s = str(obj, key);
+
+	if (s && !srw_link_ok(s)) {
+		res->links_dropped++;
+		return NULL;
+	}
+	return s;
 }
 
 /* A label as a string, "" when absent or not a string. */
 static const char *
 label(const srw_val *labels, const char *key)
 {
-	const char *s = labels ? srw_val_get_str(labels, key) : NULL;
+	const char *s = labels ? get_str(labels, key) : NULL;
 
 	return s ? s : "";
 }
@@ -139,7 +177,7 @@ silence_url(srw_buf *out, const char *external, const srw_val *labels)
 	kv = srw_xcalloc(n + 1, sizeof *kv);
 	n = 0;
 	for (v = labels ? srw_val_first(labels) : NULL; v; v = srw_val_next(v))
-		if (srw_val_str(v))
+		if (srw_val_str(v) && get(labels, srw_val_key(v)) == v)	/* last of a key */
 			kv[n++] = v;
 	qsort(kv, n, sizeof *kv, cmpkey);
 	srw_buf_init(&f);
@@ -172,8 +210,8 @@ static void
 one_row(srw_buf *out, const srw_val *a, const char *top_status,
     const char *external, int64_t now_ms, srw_am_result *res)
 {
-	const srw_val *labels = srw_val_get(a, "labels");
-	const srw_val *ann = srw_val_get(a, "annotations");
+	const srw_val *labels = get(a, "labels");
+	const srw_val *ann = get(a, "annotations");
 	const char *status, *starts, *name, *cid, *url, *detail;
 	bool resolved;
 	char id[68], when[20];
@@ -182,9 +220,9 @@ one_row(srw_buf *out, const srw_val *a, const char *top_status,
 		labels = NULL;
 	if (srw_val_type(ann) != SRW_OBJ)
 		ann = NULL;
-	if (!(status = srw_val_get_str(a, "status")))
+	if (!(status = get_str(a, "status")))
 		status = top_status ? top_status : "";
-	starts = srw_val_get_str(a, "startsAt");
+	starts = get_str(a, "startsAt");
 	name = label(labels, "alertname");
 	cid = label(labels, "cluster_id");
 	if (!*name || !*cid)
@@ -209,10 +247,13 @@ one_row(srw_buf *out, const srw_val *a, const char *top_status,
 	srw_jw_str(out, "alert_detail", detail);
 	/* Grafana puts its dashboard link on the alert, Prometheus rules in an
 	 * annotation; the rule's expression page is the fallback */
-	if (!(url = str(ann, "dashboard_url")) && !(url = str(a, "dashboardURL")))
-		url = str(a, "generatorURL");
+	if (!(url = link(ann, "dashboard_url", res)) && !(url = link(a, "dashboardURL", res)))
+		url = link(a, "generatorURL", res);
 	srw_jw_str(out, "dashboard_url", url);
-	if (external && *external) {
+	if (external && *external && !srw_link_ok(external)) {
+		res->links_dropped++;
+		srw_jw_str(out, "silence_url", NULL);
+	} else if (external && *external) {
 		srw_buf su;
 
 		srw_buf_init(&su);
@@ -220,7 +261,7 @@ one_row(srw_buf *out, const srw_val *a, const char *top_status,
 		srw_jw_strn(out, "silence_url", su.s, su.len);
 		srw_buf_free(&su);
 	} else {
-		srw_jw_str(out, "silence_url", str(a, "silenceURL"));
+		srw_jw_str(out, "silence_url", link(a, "silenceURL", res));
 	}
 	srw_jw_str(out, "source", "webhook");
 	srw_jw_end(out);
@@ -262,7 +303,7 @@ srw_am_rows(const char *body, size_t len, int64_t now_ms, srw_buf *out,
 	}
 	if (!(doc = srw_val_parse(body, len)))
 		return bad_json(body, len, err, errsz);
-	alerts = srw_val_get(doc, "alerts");
+	alerts = get(doc, "alerts");
 	if (srw_val_type(doc) != SRW_OBJ || srw_val_type(alerts) != SRW_ARR) {
 		snprintf(err, errsz, "not an Alertmanager webhook payload: no \"alerts\" array");
 		srw_val_free(doc);
@@ -276,8 +317,8 @@ srw_am_rows(const char *body, size_t len, int64_t now_ms, srw_buf *out,
 			return -1;
 		}
 	}
-	top = srw_val_get_str(doc, "status");
-	external = srw_val_get_str(doc, "externalURL");
+	top = get_str(doc, "status");
+	external = get_str(doc, "externalURL");
 	for (a = srw_val_first(alerts); a; a = srw_val_next(a))
 		one_row(out, a, top, external, now_ms, res);
 	srw_val_free(doc);

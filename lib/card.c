@@ -59,7 +59,7 @@ struct srw_card {
 	size_t nsecs, cap;
 	int status;		/* current status group */
 	long cur;		/* current section, -1 none */
-	unsigned long cards, rows;
+	unsigned long cards, rows, links_dropped;
 };
 
 srw_card *
@@ -231,10 +231,38 @@ key_value(const char *s, const char *e, const char **vs)
 	return -1;
 }
 
-static bool
-is_url(const char *s, const char *e)
+/*
+ * A browser strips leading spaces and controls and removes tabs and
+ * newlines anywhere before it reads a scheme ("java\tscript:" runs), so
+ * the text must start with the scheme itself and hold none of them.
+ */
+bool
+srw_link_okn(const char *s, size_t len)
 {
-	return e - s >= 4 && strncasecmp(s, "http", 4) == 0;
+	size_t i, skip;
+
+	if (len > 8 && strncasecmp(s, "https://", 8) == 0)
+		skip = 8;
+	else if (len > 7 && strncasecmp(s, "http://", 7) == 0)
+		skip = 7;
+	else
+		return false;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return false;
+	return s[skip] != '/';	/* "http:///x" has no host */
+}
+
+bool
+srw_link_ok(const char *s)
+{
+	return s && srw_link_okn(s, strlen(s));
+}
+
+unsigned long
+srw_card_links_dropped(const srw_card *c)
+{
+	return c->links_dropped;
 }
 
 static void
@@ -262,8 +290,13 @@ set_links(srw_card *c, const srw_val *line)
 		 * unknown (the reference does the same) */
 		struct sec *s = cur_sec(c);
 
-		if (f >= 0)
-			set_field(c, s, f, href ? href : "", href ? strlen(href) : 0);
+		if (f < 0)
+			continue;
+		if (href && *href && !srw_link_ok(href)) {
+			c->links_dropped++;
+			href = NULL;
+		}
+		set_field(c, s, f, href ? href : "", href ? strlen(href) : 0);
 	}
 }
 
@@ -294,8 +327,10 @@ one_line(srw_card *c, const char *s, const char *e, const srw_val *links,
 	if ((f = key_value(s, e, &vs)) < 0)
 		return;
 	if (f == F_DASHBOARD || f == F_SILENCE) {
-		if (is_url(vs, e))
+		if (srw_link_okn(vs, (size_t)(e - vs)))
 			set_field(c, cur_sec(c), f, vs, (size_t)(e - vs));
+		else if (memchr(vs, ':', (size_t)(e - vs)))	/* a link, not prose */
+			c->links_dropped++;
 		return;
 	}
 	sec = c->cur < 0 ? NULL : &c->secs[c->cur];

@@ -202,12 +202,15 @@ srw_ndjson_files(int argc, char *argv[], srw_ndjson_fn fn, void *ctx)
 {
 	int i, rc = 0;
 
-	if (argc == 0)
+	if (argc == 0) {
+		srw_opt_stdin_notice(NULL);
 		return srw_ndjson_each(stdin, "-", fn, ctx);
+	}
 	for (i = 0; i < argc && rc != SRW_NDJSON_STOP; i++) {
 		FILE *fp;
 
 		if (strcmp(argv[i], "-") == 0) {
+			srw_opt_stdin_notice(NULL);
 			rc = srw_ndjson_each(stdin, "-", fn, ctx);
 			continue;
 		}

@@ -14,15 +14,32 @@
 struct srw_db {
 	MYSQL *m;
 	enum srw_dialect dialect;
+	char dialect_why[160];	/* how the dialect was chosen (-v) */
+	bool dialect_told;
 	char *user, *password;	/* password never logged */
 	unsigned err;
 	char errmsg[512];
+	unsigned gen;	/* connections made: a prepared statement is per connection */
+	bool last_stmt;	/* the last write was a prepared statement */
+	unsigned long long stmt_affected;
+};
+
+struct srw_stmt {
+	srw_db *db;
+	MYSQL_STMT *st;
+	unsigned gen;	/* db->gen it was prepared on */
+	char *sql;
+	size_t len;
+	MYSQL_BIND *bind;
+	unsigned nbind;
 };
 
 struct srw_res {
 	MYSQL_RES *r;
 	MYSQL_FIELD *fields;
 	unsigned ncols;
+	srw_db *db;		/* streamed results: errors are the connection's */
+	bool streamed;
 };
 
 static void
@@ -45,6 +62,81 @@ run(srw_db *db, const char *sql)
 	return 0;
 }
 
+/* The first column of a one-row answer, or NULL (error in db). */
+static char *
+answer(srw_db *db, const char *sql)
+{
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+	char *v = NULL;
+
+	if (mysql_query(db->m, sql) != 0) {
+		seterr(db);
+		return NULL;
+	}
+	if (!(r = mysql_store_result(db->m))) {
+		seterr(db);
+		return NULL;
+	}
+	if ((row = mysql_fetch_row(r)) && row[0])
+		v = srw_xstrdup(row[0]);
+	mysql_free_result(r);
+	if (!v)
+		v = srw_xstrdup("");
+	return v;
+}
+
+/*
+ * auto asks the server itself, never the handshake's version string alone
+ * (a proxy in front of StarRocks may announce itself as MariaDB):
+ * current_version() exists only on StarRocks; a server that lacks it is
+ * MariaDB only when its VERSION() says so.  A server that is neither is
+ * taken for MySQL, which speaks the mariadb dialect's SQL.
+ */
+static int
+detect_dialect(srw_db *db, const char *want, char *err, size_t errsz)
+{
+	const char *hs = mysql_get_server_info(db->m);
+	char *v;
+
+	if (strcmp(want, "starrocks") == 0 || strcmp(want, "mariadb") == 0) {
+		db->dialect = want[0] == 's' ? SRW_DIALECT_STARROCKS : SRW_DIALECT_MARIADB;
+		snprintf(db->dialect_why, sizeof db->dialect_why, "SRW_DIALECT=%s", want);
+		return 0;
+	}
+	if (strcmp(want, "auto") != 0 && *want)
+		srw_warn("SRW_DIALECT=%s is not mariadb, starrocks or auto: asking the server", want);
+	if ((v = answer(db, "SELECT current_version()"))) {
+		db->dialect = SRW_DIALECT_STARROCKS;
+		snprintf(db->dialect_why, sizeof db->dialect_why,
+		    "the server answers current_version(): %.40s%s%.40s", v,
+		    hs && strstr(hs, "MariaDB") ? "; its handshake says " : "",
+		    hs && strstr(hs, "MariaDB") ? hs : "");
+		free(v);
+		return 0;
+	}
+	if (srw_db_errno_transient(db->err)) {
+		snprintf(err, errsz, "asking the server its dialect: %s", db->errmsg);
+		return -1;
+	}
+	if (!(v = answer(db, "SELECT VERSION()"))) {
+		snprintf(err, errsz, "asking the server its version: %s", db->errmsg);
+		return -1;
+	}
+	db->dialect = SRW_DIALECT_MARIADB;
+	snprintf(db->dialect_why, sizeof db->dialect_why, "%s: VERSION() is %.60s, no current_version()",
+	    strstr(v, "MariaDB") ? "MariaDB" : "not StarRocks (MySQL?)", v);
+	free(v);
+	db->err = 0;
+	return 0;
+}
+
+const char *
+srw_db_dialect_why(const srw_db *db)
+{
+	return db->dialect_why;
+}
+
 static int
 connect_once(srw_db *db, char *err, size_t errsz)
 {
@@ -55,7 +147,8 @@ connect_once(srw_db *db, char *err, size_t errsz)
 	const char *dialect = srw_env("SRW_DIALECT", "auto");
 
 	if (db->m)
-		mysql_close(db->m);
+		mysql_close(db->m);	/* invalidates its prepared statements */
+	db->gen++;
 	if (!(db->m = mysql_init(NULL))) {
 		snprintf(err, errsz, "mysql_init failed");
 		return -1;
@@ -74,24 +167,12 @@ connect_once(srw_db *db, char *err, size_t errsz)
 			    db->user, db->errmsg);
 		return -1;
 	}
-	if (strcmp(dialect, "starrocks") == 0) {
-		db->dialect = SRW_DIALECT_STARROCKS;
-	} else if (strcmp(dialect, "mariadb") == 0) {
-		db->dialect = SRW_DIALECT_MARIADB;
-	} else {
-		const char *v = mysql_get_server_info(db->m);
-
-		db->dialect = SRW_DIALECT_MARIADB;
-		if (!v || !strstr(v, "MariaDB")) {
-			/* StarRocks answers current_version(); MySQL does not */
-			if (mysql_query(db->m, "SELECT current_version()") == 0) {
-				MYSQL_RES *r = mysql_store_result(db->m);
-
-				if (r)
-					mysql_free_result(r);
-				db->dialect = SRW_DIALECT_STARROCKS;
-			}
-		}
+	if (detect_dialect(db, dialect, err, errsz) != 0)
+		return -1;
+	if (!db->dialect_told) {
+		srw_info("database: %s dialect (%s)", db->dialect == SRW_DIALECT_STARROCKS ?
+		    "starrocks" : "mariadb", db->dialect_why);
+		db->dialect_told = true;
 	}
 	if (run(db, "SET time_zone = '+00:00'") != 0) {
 		snprintf(err, errsz, "set time_zone: %s", db->errmsg);
@@ -182,6 +263,7 @@ srw_db_exec(srw_db *db, const char *sql, size_t len)
 	if ((r = mysql_store_result(db->m)))
 		mysql_free_result(r);
 	db->err = 0;
+	db->last_stmt = false;
 	return 0;
 }
 
@@ -221,7 +303,121 @@ srw_db_error(const srw_db *db)
 unsigned long long
 srw_db_affected(const srw_db *db)
 {
-	return mysql_affected_rows(db->m);
+	return db->last_stmt ? db->stmt_affected : mysql_affected_rows(db->m);
+}
+
+bool
+srw_db_has_bulk(srw_db *db)
+{
+	unsigned long caps = 0;
+
+	if (db->dialect != SRW_DIALECT_MARIADB)
+		return false;
+	if (mariadb_get_infov(db->m, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &caps))
+		return false;
+	return (caps & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)) != 0;
+}
+
+srw_stmt *
+srw_stmt_new(srw_db *db, const char *sql, size_t len)
+{
+	srw_stmt *st = srw_xcalloc(1, sizeof *st);
+
+	st->db = db;
+	st->sql = srw_xstrndup(sql, len);
+	st->len = len;
+	return st;
+}
+
+void
+srw_stmt_free(srw_stmt *st)
+{
+	if (!st)
+		return;
+	if (st->st)
+		mysql_stmt_close(st->st);
+	free(st->bind);
+	free(st->sql);
+	free(st);
+}
+
+static void
+stmt_err(srw_stmt *st)
+{
+	st->db->err = mysql_stmt_errno(st->st);
+	snprintf(st->db->errmsg, sizeof st->db->errmsg, "%s", mysql_stmt_error(st->st));
+}
+
+/* Prepared on the current connection (again after a reconnect). */
+static int
+stmt_ready(srw_stmt *st)
+{
+	srw_db *db = st->db;
+
+	if (st->st && st->gen == db->gen)
+		return 0;
+	if (st->st)
+		mysql_stmt_close(st->st);
+	st->gen = db->gen;
+	if (!(st->st = mysql_stmt_init(db->m))) {
+		seterr(db);
+		return -1;
+	}
+	if (mysql_stmt_prepare(st->st, st->sql, (unsigned long)st->len) != 0) {
+		stmt_err(st);
+		mysql_stmt_close(st->st);
+		st->st = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+srw_stmt_exec_bulk(srw_stmt *st, const srw_param *p, unsigned nparams, size_t nrows)
+{
+	static const enum enum_field_types types[] = {
+		[SRW_PARAM_I64] = MYSQL_TYPE_LONGLONG,
+		[SRW_PARAM_U64] = MYSQL_TYPE_LONGLONG,
+		[SRW_PARAM_DBL] = MYSQL_TYPE_DOUBLE,
+		[SRW_PARAM_STR] = MYSQL_TYPE_STRING,
+	};
+	unsigned int size = (unsigned int)nrows, i;
+
+	st->db->last_stmt = true;
+	st->db->stmt_affected = 0;
+	if (stmt_ready(st) != 0)
+		return -1;
+	if (mysql_stmt_param_count(st->st) != nparams) {
+		st->db->err = CR_PARAMS_NOT_BOUND;
+		snprintf(st->db->errmsg, sizeof st->db->errmsg,
+		    "prepared statement wants %lu parameters, got %u",
+		    mysql_stmt_param_count(st->st), nparams);
+		return -1;
+	}
+	if (st->nbind < nparams) {
+		st->bind = srw_xrealloc(st->bind, nparams * sizeof *st->bind);
+		st->nbind = nparams;
+	}
+	memset(st->bind, 0, nparams * sizeof *st->bind);
+	for (i = 0; i < nparams; i++) {
+		MYSQL_BIND *b = &st->bind[i];
+
+		b->buffer_type = types[p[i].type];
+		b->buffer = (void *)p[i].vals;
+		b->is_unsigned = p[i].type == SRW_PARAM_U64;
+		b->length = (unsigned long *)p[i].lens;
+		b->u.indicator = (char *)p[i].null;
+	}
+	/* column-wise arrays: one execute stores every row */
+	if (mysql_stmt_attr_set(st->st, STMT_ATTR_ARRAY_SIZE, &size) != 0 ||
+	    mysql_stmt_bind_param(st->st, st->bind) != 0 ||
+	    mysql_stmt_execute(st->st) != 0) {
+		stmt_err(st);
+		return -1;
+	}
+	st->db->stmt_affected = mysql_stmt_affected_rows(st->st);
+	st->db->err = 0;
+	return 0;
 }
 
 bool
@@ -341,6 +537,49 @@ srw_db_query(srw_db *db, const char *sql)
 }
 
 srw_res *
+srw_db_query_stream(srw_db *db, const char *sql)
+{
+	srw_res *res;
+	MYSQL_RES *r;
+
+	if (mysql_real_query(db->m, sql, strlen(sql)) != 0) {
+		seterr(db);
+		return NULL;
+	}
+	if (!(r = mysql_use_result(db->m)) && mysql_field_count(db->m) != 0) {
+		seterr(db);
+		return NULL;
+	}
+	db->err = 0;
+	res = srw_xcalloc(1, sizeof *res);
+	res->r = r;
+	res->db = db;
+	res->streamed = true;
+	if (r) {
+		res->ncols = mysql_num_fields(r);
+		res->fields = mysql_fetch_fields(r);
+	}
+	return res;
+}
+
+void
+srw_res_abandon(srw_res *r)
+{
+	if (!r)
+		return;
+	if (r->streamed && r->r && !mysql_eof(r->r)) {
+		/* freeing would read (and drop) every remaining row: cut the
+		 * connection instead, the server stops sending */
+		mariadb_cancel(r->db->m);
+		mysql_free_result(r->r);
+		mysql_close(r->db->m);
+		r->db->m = NULL;
+		r->r = NULL;
+	}
+	srw_res_free(r);
+}
+
+srw_res *
 srw_db_query_retry(srw_db *db, const char *sql, int retries)
 {
 	int attempt;
@@ -366,8 +605,13 @@ srw_res_next(srw_res *r, unsigned long **lens)
 {
 	MYSQL_ROW row;
 
-	if (!r->r || !(row = mysql_fetch_row(r->r)))
+	if (!r->r)
 		return NULL;
+	if (!(row = mysql_fetch_row(r->r))) {
+		if (r->streamed)	/* end of rows, or an error midway */
+			seterr(r->db);
+		return NULL;
+	}
 	if (lens)
 		*lens = mysql_fetch_lengths(r->r);
 	return row;
@@ -413,6 +657,34 @@ srw_res_free(srw_res *r)
 }
 
 json_t *
+srw_res_value_json(const srw_res *r, unsigned i, char **row, const unsigned long *lens)
+{
+	json_t *v;
+
+	if (!row[i]) {
+		v = json_null();
+	} else if (IS_NUM(r->fields[i].type) && r->fields[i].type != MYSQL_TYPE_TIMESTAMP) {
+		char *end;
+		double d = strtod(row[i], &end);
+
+		if (*end)
+			v = json_stringn(row[i], lens[i]);
+		else if (r->fields[i].type == MYSQL_TYPE_DECIMAL ||
+		    r->fields[i].type == MYSQL_TYPE_NEWDECIMAL ||
+		    r->fields[i].type == MYSQL_TYPE_FLOAT ||
+		    r->fields[i].type == MYSQL_TYPE_DOUBLE)
+			v = json_real(d);
+		else
+			v = json_integer(strtoll(row[i], NULL, 10));
+	} else {
+		v = json_stringn(row[i], lens[i]);
+	}
+	if (!v)	/* not UTF-8 */
+		v = json_string("");
+	return v;
+}
+
+json_t *
 srw_res_to_json(srw_res *r)
 {
 	json_t *arr = json_array();
@@ -423,32 +695,8 @@ srw_res_to_json(srw_res *r)
 	while ((row = srw_res_next(r, &lens))) {
 		json_t *o = json_object();
 
-		for (i = 0; i < r->ncols; i++) {
-			json_t *v;
-
-			if (!row[i]) {
-				v = json_null();
-			} else if (IS_NUM(r->fields[i].type) &&
-			    r->fields[i].type != MYSQL_TYPE_TIMESTAMP) {
-				char *end;
-				double d = strtod(row[i], &end);
-
-				if (*end)
-					v = json_stringn(row[i], lens[i]);
-				else if (r->fields[i].type == MYSQL_TYPE_DECIMAL ||
-				    r->fields[i].type == MYSQL_TYPE_NEWDECIMAL ||
-				    r->fields[i].type == MYSQL_TYPE_FLOAT ||
-				    r->fields[i].type == MYSQL_TYPE_DOUBLE)
-					v = json_real(d);
-				else
-					v = json_integer(strtoll(row[i], NULL, 10));
-			} else {
-				v = json_stringn(row[i], lens[i]);
-			}
-			if (!v)	/* not UTF-8 */
-				v = json_string("");
-			json_object_set_new(o, r->fields[i].name, v);
-		}
+		for (i = 0; i < r->ncols; i++)
+			json_object_set_new(o, r->fields[i].name, srw_res_value_json(r, i, row, lens));
 		json_array_append_new(arr, o);
 	}
 	return arr;

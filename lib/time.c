@@ -93,6 +93,15 @@ srw_date_parse(const char *s, int *y, int *m, int *d)
 	return 0;
 }
 
+bool
+srw_date_like(const char *s)
+{
+	int y, m, d;
+
+	return !digits(&s, 4, &y) && *s++ == '-' && !digits(&s, 2, &m) &&
+	    *s++ == '-' && !digits(&s, 2, &d) && !*s;
+}
+
 /* Parses date, optional time, fraction and zone.  sql_only: exactly
  * "YYYY-MM-DD HH:MM:SS". */
 static int

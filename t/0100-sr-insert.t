@@ -88,6 +88,20 @@ sr-insert -t srwtest.daily "$T/esc.ndjson" 2>/dev/null
 want=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read())["note"].encode().hex())' "$T/esc.ndjson")
 is "$(sql "SELECT LOWER(HEX(note)) FROM srwtest.daily WHERE name='esc'")" "$want" "hostile text stored byte for byte"
 
+# NUL bytes (issue 20.6): stored byte-exact where the column holds text, on
+# the bulk path and the INSERT path; a NUL in a number is refused, never cut
+for path in bulk insert; do
+	printf '%s\n' "{\"date\":\"2026-04-02\",\"name\":\"nul-$path\",\"note\":\"a\\u0000b\\u0000\"}" |
+		SRW_WRITE_PATH=$path sr-insert -t srwtest.daily 2>/dev/null
+	is "$(sql "SELECT LOWER(HEX(note)) FROM srwtest.daily WHERE name='nul-$path'")" 61006200 \
+		"$path: a string with NULs stored byte for byte"
+done
+printf '%s\n' '{"date":"2026-04-02","name":"nul-n","n":"12\u0000"}' |
+	sr-insert -t srwtest.daily 2>"$T/err"
+is "$?" 1 "a NUL in an integer column's value is a rejected row"
+ok "with the reason" grep -q 'line 1: column n cannot hold a NUL byte' "$T/err"
+is "$(sql "SELECT COUNT(*) FROM srwtest.daily WHERE name='nul-n'")" 0 "and nothing is stored for it"
+
 # --dry-run prints the SQL and stores nothing
 sql "DELETE FROM srwtest.alerts"
 sr-insert -t srwtest.alerts --dry-run "$rows" >"$T/dry.sql" 2>/dev/null

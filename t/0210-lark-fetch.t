@@ -51,6 +51,7 @@ nok "the tenant token never appears on stderr" grep -q t-fake "$T/err"
 start_fake --faults 429 --ratelimit-status 400 --expire 2
 lark-fetch 2026-03-10 >"$T/out" 2>"$T/err"
 is "$?" 0 "code 99991400 under HTTP 400: exit 0"
+ok "no LARK_CHAT_ID: says which chat it reads" grep -q "LARK_CHAT_ID is not set: reading the default chat oc_392593bb5ace3f00ee10ab53bfe7681f" "$T/err"
 json_same "code 99991400 under HTTP 400: all messages" "$T/out" "$FIX/lark/messages.ndjson"
 is "$(q '[x for x in r if x["status"]==400][0]["t"] + 0.95 <= [x for x in r if x["page_token"]=="tok_1" and x["status"]==200][0]["t"]')" \
 	True "code 99991400: waited x-ogw-ratelimit-reset before retrying"
@@ -103,7 +104,8 @@ lark-fetch 2026-03-10 >"$T/out"
 json_same "overlapping pages: each message once, in order" "$T/out" "$FIX/lark/messages.ndjson"
 lark-fetch --chat oc_other 2026-03-10 >/dev/null
 is "$(q 'r[-1]["container_id"]')" oc_other "--chat sets the chat"
-LARK_CHAT_ID=oc_env lark-fetch 2026-03-10 >/dev/null
+LARK_CHAT_ID=oc_env lark-fetch 2026-03-10 >/dev/null 2>"$T/err"
+is "$(wc -c <"$T/err" | tr -d ' ')" 0 "LARK_CHAT_ID set: no notice"
 is "$(q 'r[-1]["container_id"]')" oc_env "LARK_CHAT_ID sets the chat"
 
 # --- errors -------------------------------------------------------------------

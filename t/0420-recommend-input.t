@@ -79,9 +79,14 @@ recommend --stdin --format pdf </dev/null 2>/dev/null
 is "$?" 64 "bad format: usage (64)"
 recommend --stdin --top 0 </dev/null 2>/dev/null
 is "$?" 64 "bad --top: usage (64)"
-recommend --help 2>"$T/usage"
-is "$?" 64 "--help prints usage"
-ok "usage names the options" grep -q 'usage: recommend \[--stdin\]' "$T/usage"
+recommend --help >"$T/usage" 2>"$T/usage.err"
+is "$?" 0 "--help is a request: exit 0"
+ok "--help on stdout names the options" grep -q -- '--noisy-count N' "$T/usage"
+is "$(wc -c <"$T/usage.err" | tr -d ' ')" 0 "--help writes nothing on stderr"
+recommend --top 10x </dev/null 2>"$T/usage"
+is "$?" 64 "--top 10x: usage (64)"
+ok "a usage error shows the synopsis on stderr" grep -q '^usage: recommend ' "$T/usage"
+is "$(recommend - 2026-03-12 <"$T/in" 2>/dev/null | wc -l | tr -d ' ')" 2 "- reads stdin like --stdin"
 is "$(recommend --version)" "srwatch 0.1.0" "--version"
 is "$(recommend --stdin 2026-03-12 </dev/null 2>/dev/null | wc -c | tr -d ' ')" 0 "a quiet day: no rows"
 done_testing

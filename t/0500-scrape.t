@@ -102,11 +102,18 @@ srv=$!
 for i in 1 2 3 4 5 6 7 8 9 10; do python3 -c "import socket; socket.create_connection(('127.0.0.1',$port))" 2>/dev/null && break; sleep 0.2; done
 scrape --time "$TS" -l cluster_id=c-9 "127.0.0.1:$port" >"$T/http.ndjson"
 is "$?" 0 "HOST:PORT target scraped over HTTP"
-is "$(grep -c "\"instance\":\"127.0.0.1:$port\"" "$T/http.ndjson")" 22 "instance label from the target"
+is "$(grep -v '"name":"\(up\|scrape_[a-z_]*\)"' "$T/http.ndjson" | grep -c "\"instance\":\"127.0.0.1:$port\"")" 22 "instance label from the target"
+is "$(grep '"name":"up"' "$T/http.ndjson")" "{\"name\":\"up\",\"labels\":{\"cluster_id\":\"c-9\",\"instance\":\"127.0.0.1:$port\"},\"ts\":$MS,\"value\":1,\"type\":\"gauge\"}" "up 1 for the target, with its labels"
+is "$(grep '"name":"scrape_samples_scraped"' "$T/http.ndjson" | grep -o '"value":[0-9]*')" '"value":22' "scrape_samples_scraped counts the samples"
 kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 scrape "127.0.0.1:$port" >/dev/null 2>&1
 is "$?" 69 "unreachable target: exit 69"
 nok "no target is a usage error" sh -c 'scrape 2>/dev/null'
+scrape "$T/no-such-file" >/dev/null 2>"$T/err"
+is "$?" 64 "a missing input file: exit 64, as in every tool"
+ok "a missing input file is named" grep -q "no-such-file: No such file" "$T/err"
+scrape -i 5x "$T/no-such-file" >/dev/null 2>&1
+is "$?" 64 "--interval 5x: usage error"
 scrape --version | grep -q '^srwatch '
 is "$?" 0 "--version"
 done_testing

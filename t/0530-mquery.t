@@ -70,6 +70,11 @@ nok "a regex matcher is refused" q2 'm{cluster_id=~"c.*"}' --from 0 --to 1 --ste
 mquery 'm' --from "2026-03-10 12:00:00" --to "2026-03-10 11:00:00" --step 1h --raw "$T/raw.ndjson" 2>/dev/null
 is "$?" 64 "--from after --to: usage error"
 nok "missing --step" q2 'm' --from 0 --to 1
+q nosuchmetric --from "2026-03-10 10:00:00" --to "2026-03-10 14:00:00" --step 1h >"$T/none" 2>"$T/none.err"
+is "$?/$(wc -c <"$T/none" | tr -d ' ')" "0/0" "a metric with no data: exit 0, no series"
+ok "a metric with no data says so on stderr" grep -q '^mquery: no series matches nosuchmetric' "$T/none.err"
+q2 'k' --from "2026-03-10 10:00:00" --to "2026-03-10 14:00:00" --step 1hx
+is "$?" 64 "--step 1hx: usage error"
 
 # the database: the same answers from metrics.metrics_table and metrics_rollup
 if [ -n "${STARROCKS_SOCKET:-}${STARROCKS_PORT:-}" ]; then

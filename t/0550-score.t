@@ -166,10 +166,12 @@ ok "text header counts risks" grep -q "^hour $H UTC: 4 clusters, 1 Critical, 1 W
 ok "text row shows the factors" grep -q "t550-ex  *67.2  Warning .*disk 88% (critical); cpu 62%" "$T/text"
 
 # -- --write: both tables, upserted on a re-run
-score --at "$AT" --write --cluster t550-ex,t550-prof > "$T/wout"
+score --at "$AT" --write --cluster t550-ex,t550-prof > "$T/wout" 2>"$T/werr"
 is "$?" 0 "--write exits 0"
+ok "--write says once on stderr what it stored (a cron journal shows the run)" \
+	grep -q "^score: hour $H: stored 2 score rows and 2 risk snapshots$" "$T/werr"
 is "$(wc -c < "$T/wout" | tr -d ' ')" 0 "--write prints no NDJSON"
-score --at "$AT" --write --cluster t550-ex,t550-prof
+score --at "$AT" --write --cluster t550-ex,t550-prof 2>/dev/null
 is "$(sql "SELECT cluster_id, scored_at, hour, score, risk_level, tier, metric_score, disk_score, critical_alerts, warning_alerts FROM ops.cluster_health_scores WHERE cluster_id LIKE 't550-%' ORDER BY cluster_id" | tr '\t\n' ' |')" \
 	"t550-ex 2030-06-15 13:05:00 $H 67.2 Warning A 66.2567 39.2 1 2|t550-prof 2030-06-15 13:05:00 $H NULL Unknown C NULL NULL 0 0|" \
 	"ops.cluster_health_scores: one row per cluster, twice written"
@@ -194,8 +196,11 @@ score --at "not a time" >/dev/null 2>&1
 is "$?" 64 "bad --at is a usage error"
 score --write --stdin </dev/null >/dev/null 2>&1
 is "$?" 64 "--write with --stdin is a usage error"
-score -h 2>&1 | grep -q '^usage: score'
-is "$?" 0 "-h prints usage"
+score -h 2>/dev/null | grep -q '^usage: score'
+is "$?" 0 "-h prints usage on stdout"
+score --at "$AT" --cluster t550-nope >"$T/nope" 2>"$T/nope.err"
+is "$?/$(wc -c < "$T/nope" | tr -d ' ')" "0/0" "--cluster matching nothing: exit 0, no rows"
+ok "--cluster matching nothing says so on stderr" grep -q "no cluster to score matching --cluster t550-nope" "$T/nope.err"
 is "$(score --version)" "srwatch 0.1.0" "--version"
 STARROCKS_SOCKET=$T/nosock STARROCKS_PORT=1 score --at "$AT" >/dev/null 2>&1
 is "$?" 69 "database unavailable: 69"

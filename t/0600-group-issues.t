@@ -2,7 +2,7 @@
 # group-issues: the grouping rules, scenario by scenario, with the expected
 # issues worked out by hand.  State in a --state file (no database).
 . "$(dirname "$0")/lib.sh"
-plan 30
+plan 33
 
 D=2026-03-10
 # alert MSGID HH:MM CLUSTER Firing|Resolved NAME: one single-section row
@@ -205,5 +205,10 @@ group-issues --window nonsense </dev/null >/dev/null 2>&1
 is "$?" 64 "bad --window: exit 64"
 group-issues --write --state "$T/state" </dev/null >/dev/null 2>&1
 is "$?" 64 "--write with --state: exit 64"
+group-issues 2026-02-30 </dev/null >/dev/null 2>"$T/err"
+is "$?" 64 "an invalid date: exit 64"
+ok "an invalid date is called one (not a missing file)" grep -q "invalid date '2026-02-30'" "$T/err"
+group-issues list --limit 5x >/dev/null 2>&1
+is "$?" 64 "list --limit 5x: exit 64"
 is "$(group-issues --version)" "srwatch $(sed -n 's/^VERSION = //p' "$TOP/Makefile")" "--version"
 done_testing

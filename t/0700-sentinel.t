@@ -3,7 +3,7 @@
 # the bundle on stdin.  Against the real test database.
 . "$(dirname "$0")/lib.sh"
 need_db
-plan 24
+plan 25
 
 NOW='2026-03-10 12:00:00'
 sql "DELETE FROM ops.cluster_risk_snapshots WHERE cluster_id LIKE 'st-%';
@@ -64,6 +64,8 @@ is "$(sql "SELECT COUNT(*) FROM agent.tasks WHERE cluster_id LIKE 'st-%'")" "2" 
 sentinel --now "$NOW" --max 2 >"$T/max" 2>"$T/err"
 is "$?" 0 "writing run exits 0"
 is "$(ids "$T/max")" "st-multi st-old" "--max 2 keeps the two most urgent"
+ok "one summary line on stderr (a cron journal shows the run)" \
+	grep -q '^sentinel: [0-9]* clusters, 2 tasks, [0-9]* in cooldown$' "$T/err"
 is "$(sql "SELECT GROUP_CONCAT(cluster_id ORDER BY cluster_id) FROM agent.tasks WHERE cluster_id LIKE 'st-%' AND task_id NOT LIKE 'st-%'")" \
 	"st-multi,st-old" "tasks stored in agent.tasks"
 is "$(sql "SELECT triggers FROM agent.tasks WHERE cluster_id = 'st-multi'")" \

@@ -5,10 +5,11 @@
 # against the real database, bounds, fallback, storage, the Knowledge Lake.
 . "$(dirname "$0")/lib.sh"
 need_db
-plan 67
+plan 68
 
 NOW='2026-03-10 12:00:00'
-unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL INVESTIGATE_DB_USER
+unset ANTHROPIC_API_KEY OPENAI_BASE_URL KNOWLEDGE_LAKE_URL
+# run_sql runs only on a read-only account: scripts/testdb's investigate_ro
 seed_iv() {
 python3 - <<'PY' > "$T/seed.sql"
 import datetime as dt
@@ -35,6 +36,7 @@ DELETE FROM ops.dim_customer_profile WHERE cluster_id LIKE 'iv-%';
 DELETE FROM ops.cluster_operations WHERE cluster_id LIKE 'iv-%';
 DELETE FROM ops.cluster_risk_snapshots WHERE cluster_id LIKE 'iv-%';
 DELETE FROM alerts.lark_alerts WHERE message_id LIKE 'iv-%';
+DELETE FROM alerts.alert_sections WHERE message_id LIKE 'iv-%';
 DELETE FROM agent.memory WHERE cluster_id LIKE 'iv-%';
 DELETE FROM agent.investigations WHERE cluster_id LIKE 'iv-%';
 DELETE FROM agent.tasks WHERE cluster_id LIKE 'iv-%';
@@ -58,6 +60,7 @@ INSERT INTO alerts.lark_alerts (message_id, created_at, cluster_name, region, ac
  ('iv-4-f', '2026-03-10 10:00:00', 'prod-bi', 'eu-west-1', 'globex', 'iv-heap', 'Firing', 'FEHeapUsageTooHigh', 'fe1 heap 92%'),
  ('iv-5-f', '2026-03-10 10:30:00', 'prod-bi', 'eu-west-1', 'globex', 'iv-heap', 'Firing', 'FEGCCount', 'fe1 old gc 40/min'),
  ('iv-6-r', '2026-03-10 11:00:00', 'prod-bi', 'eu-west-1', 'globex', 'iv-heap', 'Resolved', 'FEGCCount', 'fe1');"
+alert-sections --all
 }
 seed_iv
 j() { python3 -c 'import json,sys
@@ -128,12 +131,19 @@ investigate --offline --now "$NOW" --cluster iv-be --dry-run >"$T/again" 2>"$T/e
 case $(j "$T/again" evidence) in *"previous finding"*) r=0 ;; *) r=1 ;; esac
 is $r 0 "the next investigation remembers the last finding"
 
-# account-wide?  another cluster of the account at risk
+# account-wide?  another cluster of the account at risk, for another reason
 sql "INSERT INTO ops.cluster_risk_snapshots (cluster_id, snapshot_at, score, risk_level, tier) VALUES ('iv-be2', '2026-03-10 11:50:00', 41, 'Critical', 'A')"
 investigate --offline --now "$NOW" --cluster iv-be --dry-run >"$T/acct" 2>"$T/err"
-case $(j "$T/acct" evidence) in *"1 other cluster of account initech also at risk: possibly account-wide"*) r=0 ;; *) r=1 ;; esac
-is $r 0 "another cluster of the account at risk: possibly account-wide"
-sql "DELETE FROM ops.cluster_risk_snapshots WHERE cluster_id = 'iv-be2' AND snapshot_at = '2026-03-10 11:50:00'"
+case $(j "$T/acct" evidence) in *"1 other cluster of account initech at risk, but not with this cluster's alerts"*) r=0 ;; *) r=1 ;; esac
+is "$r/$(j "$T/acct" scope)" 0/cluster "a sibling at risk without this cluster's alerts: specific to this cluster"
+# ... and with the same alert firing: account-wide
+sql "INSERT INTO alerts.lark_alerts (message_id, created_at, cluster_id, alert_status, alert_name) VALUES ('iv-7-f', '2026-03-10 10:40:00', 'iv-be2', 'Firing', 'BeAliveAbnormal')"
+alert-sections --since 1d --now "$NOW"
+investigate --offline --now "$NOW" --cluster iv-be --dry-run >"$T/acct" 2>"$T/err"
+case $(j "$T/acct" evidence) in *"1 other cluster of account initech at risk with the same alerts (iv-be2): account-wide"*) r=0 ;; *) r=1 ;; esac
+is "$r/$(j "$T/acct" scope)" 0/account "another cluster of the account at risk with the same alert: account-wide"
+sql "DELETE FROM ops.cluster_risk_snapshots WHERE cluster_id = 'iv-be2' AND snapshot_at = '2026-03-10 11:50:00';
+DELETE FROM alerts.lark_alerts WHERE message_id = 'iv-7-f'; DELETE FROM alerts.alert_sections WHERE message_id = 'iv-7-f'"
 
 # tasks from sentinel on stdin; the task is marked done; markdown for people
 sql "INSERT INTO agent.tasks (task_id, cluster_id, created_at, priority, reason, status) VALUES ('t-iv-1', 'iv-heap', '2026-03-10 11:50:00', 2, 'score fell 20 points', 'pending')"
@@ -143,6 +153,7 @@ is "$?" 1 "bad task lines: exit 1, good tasks investigated"
 ok "markdown report has the root cause" grep -q '^\*\*Root cause\*\* (confidence 0\.[0-9]*): FE JVM heap exhaustion' "$T/md"
 ok "markdown names cluster and severity" grep -q '^## iv-heap (prod-bi): Critical' "$T/md"
 is "$(sql "SELECT status FROM agent.tasks WHERE task_id = 't-iv-1'")" done "the task is marked done"
+ok "one summary line on stderr (a cron journal shows the run)" grep -q '^investigate: 1 investigated$' "$T/err"
 
 # no key: the rules run without --offline
 investigate --now "$NOW" --cluster iv-disk --dry-run >"$T/nokey" 2>"$T/err"
@@ -205,7 +216,8 @@ is "$(j "$T/fake1/hdr-1.json" x-api-key)" MASKED "the key went in the x-api-key 
 sql "CREATE USER IF NOT EXISTS 'inv_ro'@'localhost' IDENTIFIED BY 'ro-pass-$$';
 CREATE USER IF NOT EXISTS 'inv_ro'@'%' IDENTIFIED BY 'ro-pass-$$';
 ALTER USER 'inv_ro'@'localhost' IDENTIFIED BY 'ro-pass-$$'; ALTER USER 'inv_ro'@'%' IDENTIFIED BY 'ro-pass-$$';
-GRANT SELECT ON *.* TO 'inv_ro'@'localhost'; GRANT SELECT ON *.* TO 'inv_ro'@'%'"
+GRANT srw_readonly TO 'inv_ro'@'localhost'; GRANT srw_readonly TO 'inv_ro'@'%';
+SET DEFAULT ROLE srw_readonly FOR 'inv_ro'@'localhost'; SET DEFAULT ROLE srw_readonly FOR 'inv_ro'@'%'"
 echo "ro-pass-$$" >"$T/ro-pass"
 # raw points for mquery's library path of query_cluster_metrics
 sql "DELETE FROM metrics.metrics_table WHERE labels LIKE '%iv-%';
@@ -213,7 +225,7 @@ INSERT INTO metrics.metrics_table (name, labels, ts, value, type) VALUES
  ('jvm_heap_size_bytes', '{\"cluster_id\":\"iv-heap\",\"instance\":\"fe1:8030\",\"type\":\"used\"}', $(date -u -d '2026-03-10 10:30:00' +%s)000, 5153960755, 'gauge'),
  ('jvm_heap_size_bytes', '{\"cluster_id\":\"iv-heap\",\"instance\":\"fe1:8030\",\"type\":\"used\"}', $(date -u -d '2026-03-10 11:30:00' +%s)000, 7516192768, 'gauge'),
  ('jvm_heap_size_bytes', '{\"cluster_id\":\"iv-other\",\"instance\":\"fe1:8030\",\"type\":\"used\"}', $(date -u -d '2026-03-10 11:30:00' +%s)000, 1, 'gauge')"
-HEAVY="SELECT COUNT(*) FROM information_schema.columns a, information_schema.columns b, information_schema.columns c"
+HEAVY="SELECT COUNT(*) FROM ops.seq_1_to_100000 a, ops.seq_1_to_100000 b WHERE a.seq + b.seq > 0"
 cat >"$T/script2.json" <<JSON
 {"api_key": "$KEY", "responses": [
  {"content": [{"type": "tool_use", "id": "toolu_b0", "name": "query_cluster_metrics", "input": {"cluster_id": "iv-heap", "selector": "jvm_heap_size_bytes{type=\\"used\\"}", "step": "1h", "hours": 3, "fn": "max"}},
@@ -315,6 +327,7 @@ DELETE FROM ops.dim_customer_profile WHERE cluster_id LIKE 'iv-%';
 DELETE FROM ops.cluster_operations WHERE cluster_id LIKE 'iv-%';
 DELETE FROM ops.cluster_risk_snapshots WHERE cluster_id LIKE 'iv-%';
 DELETE FROM alerts.lark_alerts WHERE message_id LIKE 'iv-%';
+DELETE FROM alerts.alert_sections WHERE message_id LIKE 'iv-%';
 DELETE FROM agent.memory WHERE cluster_id LIKE 'iv-%';
 DELETE FROM agent.investigations WHERE cluster_id LIKE 'iv-%';
 DELETE FROM agent.tasks WHERE cluster_id LIKE 'iv-%'"

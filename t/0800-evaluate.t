@@ -129,6 +129,11 @@ ok "a later rule in the group sees the recorded series at the same instant" \
 evaluate -r "$T/rec.yml" --record "$T/rec.points" "$T/disk.ndjson" >"$T/rec.alerts"
 is "$(grep -c . "$T/rec.points") $(grep -c '"name"' "$T/rec.alerts")" "8 0" "--record FILE takes the points off stdout"
 
+evaluate -r "$T/no-such.yml" </dev/null >/dev/null 2>"$T/err"
+is "$?" 64 "a missing rules file: exit 64, as in every tool (65 is for one that does not parse)"
+evaluate --interval 1x -e up </dev/null >/dev/null 2>&1
+is "$?" 64 "--interval 1x: usage error"
+
 # ---- heartbeat: timeout, graceful shutdown -----------------------------------
 cat >"$T/hb.yml" <<'EOF'
 groups:
@@ -304,7 +309,7 @@ nok "the old rule does not fire after the change" grep -q '"alertname":"Before"'
 python3 "$TOP/t/fakes/fake-webhook.py" "$T/port" "$T/hook.log" &
 fpid=$!
 trap 'kill $fpid 2>/dev/null; _cleanup' EXIT
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/port" ] && break; sleep 0.1; done
+for i in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 port=$(cat "$T/port")
 evaluate -r "$T/disk.yml" --post "http://127.0.0.1:$port/hook" "$T/disk.ndjson" >"$T/post.out"; rc=$?
 is "$rc:$(grep -c . "$T/post.out")" "0:0" "--post sends events instead of printing them"

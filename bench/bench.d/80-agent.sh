@@ -49,6 +49,7 @@ with open(out + "/seed.sql", "w") as f, open(out + "/bundle.ndjson", "w") as b:
         f.write("INSERT INTO alerts.lark_alerts (message_id, created_at, cluster_id, alert_status, alert_name) VALUES %s;\n" % ",".join(rows))
 PY
 my "source $out/seed.sql"
+alert-sections --all 2>/dev/null	# query_cluster_alerts reads the sections
 
 t_db=$(timed /usr/bin/time -f '%M' -o "$out/rss.db" sentinel --dry-run --max 1000000 --now "$NOW")
 t_bundle=$(timed /usr/bin/time -f '%M' -o "$out/rss.bundle" sentinel --dry-run --max 1000000 --now "$NOW" "$out/bundle.ndjson")

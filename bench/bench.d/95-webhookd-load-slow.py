@@ -2,7 +2,8 @@
 """95-webhookd-load-slow.py PORT SECONDS N: slow clients for
 95-webhookd-load.sh, N connections in three kinds, each reconnecting until
 SECONDS are up: "headers" trickles a whole request a byte a second (never
-idle for --timeout, so it is served in the end), "body" sends its headers at
+idle, but the header deadline counts from the connect, so it is closed
+after --timeout), "body" sends its headers at
 once and the body a byte every half second, "idle" connects and says
 nothing (--timeout must close it).  Prints, per kind, what the server did."""
 import socket

@@ -24,4 +24,4 @@ void data_poll_once(srw_db **db);
 void *data_poller(void *arg);
 
 /* page.c */
-extern const char board_page[];
+extern const char board_page[], board_js[], board_css[];

@@ -1,6 +1,7 @@
 /* data.c - the board's bounded queries, run by one poller thread every few
  * seconds; results are cached so a hundred open pages cost the database one
  * set of queries per refresh. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,8 @@ static const char *const queries[NSEC] = {
 	"WHERE noisy = 1 AND date = (SELECT MAX(date) FROM alerts.alert_recommendations) "
 	"ORDER BY fired DESC, alert_name LIMIT 50",
 };
+
+static unsigned long links_dropped, last_dropped;	/* poller thread only */
 
 struct firing {
 	char *key;	/* cluster_id \x1f alert_name */
@@ -120,6 +123,11 @@ firing_alerts(srw_res *r)
 			    json_string(srw_severity_name(t ? t->severity : SRW_SEV_UNKNOWN)));
 			json_object_set_new(o, "detail", json_string(f[i].s.alert_detail));
 			json_object_set_new(o, "region", json_string(f[i].s.region));
+			/* rows stored before links were checked may hold others */
+			if (*f[i].s.dashboard_url && !srw_link_ok(f[i].s.dashboard_url)) {
+				links_dropped++;
+				*f[i].s.dashboard_url = '\0';
+			}
 			json_object_set_new(o, "dashboard_url", json_string(f[i].s.dashboard_url));
 			json_object_set_new(o, "source", json_string(f[i].s.source));
 			json_object_set_new(o, "since", json_string(f[i].s.created_at));
@@ -138,6 +146,36 @@ firing_alerts(srw_res *r)
 	return items;
 }
 
+/* For people: scores to one decimal (64.4, not 64.400000000000006), the
+ * factors as a list (score writes a JSON array; hand-written rows text). */
+static void
+clusters_for_people(json_t *items)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(items, i, o) {
+		json_t *sc = json_object_get(o, "score"), *tf = json_object_get(o, "top_factors");
+		json_t *list;
+
+		if (json_is_number(sc))
+			json_object_set_new(o, "score",
+			    json_real(round(json_number_value(sc) * 10) / 10));
+		if (json_is_string(tf)) {
+			list = json_loads(json_string_value(tf), JSON_DECODE_ANY, NULL);
+			if (!json_is_array(list)) {
+				json_decref(list);
+				list = json_array();
+				if (*json_string_value(tf))
+					json_array_append(list, tf);
+			}
+			json_object_set_new(o, "top_factors", list);
+		} else if (!json_is_array(tf)) {
+			json_object_set_new(o, "top_factors", json_array());
+		}
+	}
+}
+
 static char *
 section_json(srw_db *db, int sec)
 {
@@ -154,9 +192,11 @@ section_json(srw_db *db, int sec)
 	} else {
 		items = sec == SEC_ALERTS ? firing_alerts(r) : srw_res_to_json(r);
 		srw_res_free(r);
+		if (sec == SEC_CLUSTERS)
+			clusters_for_people(items);
 		json_object_set_new(o, "items", items);
 	}
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 	json_decref(o);
 	return s;
 }
@@ -165,12 +205,18 @@ void
 data_poll_once(srw_db **db)
 {
 	char *fresh[NSEC], err[256] = "";
+	unsigned long dropped = links_dropped;
 	int i;
 
 	if (!*db && !(*db = srw_db_open(0, err, sizeof err)))
 		srw_debug("database: %s", err);
 	for (i = 0; i < NSEC; i++)
 		fresh[i] = section_json(*db, i);
+	/* the same old rows come back every poll: say it when it changes */
+	if (links_dropped - dropped != last_dropped)
+		srw_warn("%lu alert links not shown: not http or https",
+		    links_dropped - dropped);
+	last_dropped = links_dropped - dropped;
 	if (*db && srw_db_errno(*db) && srw_db_errno_transient(srw_db_errno(*db))) {
 		snprintf(err, sizeof err, "%s", srw_db_error(*db));
 		srw_db_close(*db);

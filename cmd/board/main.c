@@ -1,7 +1,6 @@
 /* board - the live status page: clusters by risk, firing alerts, open
  * issues, latest investigations and today's noisy alerts, updated by
  * Server-Sent Events.  Read-only: only GET and HEAD are served. */
-#include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,16 +13,32 @@
 #include "srw.h"
 #include "board.h"
 
-static const char *listen_arg = "127.0.0.1:5060", *token_file, *grafana_url = "";
+/* 8087: browsers refuse SIP's 5060 (Chromium's restricted ports) */
+static const char *listen_arg = "127.0.0.1:8087", *token_file, *grafana_url = "";
 static char *token;
 static volatile sig_atomic_t stop;
+static unsigned max_conns = 512, max_per_client = 32, header_s = 10;
+static srw_httpd_guard *guard;
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: board [--listen [ADDR:]PORT] [--grafana-url URL] "
-	    "[--token-file FILE] [--refresh SECONDS] [--once SECTION]\n");
+	    "[--token-file FILE] [--refresh SECONDS]\n"
+	    "             [--max-connections N] [--max-per-client N] [--timeout SEC] "
+	    "[--once SECTION] [-v]\n");
 	exit(SRW_EX_USAGE);
+}
+
+static unsigned
+count_arg(const char *opt, const char *s, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end || v < 1 || v > max)
+		srw_die(SRW_EX_USAGE, "%s: want a number from 1 to %ld, got '%s'", opt, max, s);
+	return (unsigned)v;
 }
 
 static void
@@ -45,18 +60,20 @@ same(const char *a, const char *b)
 	return d == 0;
 }
 
+/* The token in an Authorization header, or in the board_token cookie the
+ * page sets (never in the URL, where history and proxy logs keep it). */
 static bool
 authorized(struct MHD_Connection *c)
 {
-	const char *h, *q;
+	const char *h;
 
 	if (!token)
 		return true;
 	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	if (h && strncasecmp(h, "Bearer ", 7) == 0 && same(h + 7, token))
 		return true;
-	q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
-	return q && same(q, token);
+	h = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "board_token");
+	return h && same(h, token);
 }
 
 static enum MHD_Result
@@ -71,8 +88,9 @@ reply(struct MHD_Connection *c, unsigned code, const char *type, const char *bod
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Content-Security-Policy",
-	    "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-	    "img-src 'self' data:; connect-src 'self'");
+	    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+	    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	rc = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return rc;
@@ -217,6 +235,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	enum MHD_Result rc;
 	unsigned code = 200;
 
+	srw_httpd_guard_busy(c, true);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
 		    MHD_RESPMEM_PERSISTENT);
@@ -225,27 +244,36 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		rc = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
 		MHD_destroy_response(r);
 		code = 405;
+	} else if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0) {
+		/* the page and its files hold no data: served without the
+		 * token, so the page can ask for it */
+		rc = reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", board_page,
+		    strlen(board_page), false);
+	} else if (strcmp(url, "/board.js") == 0) {
+		rc = reply(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", board_js,
+		    strlen(board_js), false);
+	} else if (strcmp(url, "/board.css") == 0) {
+		rc = reply(c, MHD_HTTP_OK, "text/css; charset=utf-8", board_css,
+		    strlen(board_css), false);
+	} else if (strcmp(url, "/healthz") == 0) {
+		bool ok, detail = authorized(c);
+		char buf[320];
+
+		/* the database's error only with the token */
+		pthread_mutex_lock(&cache.mu);
+		ok = cache.db_ok;
+		snprintf(buf, sizeof buf, "%s%s\n", ok ? "ok" : detail ?
+		    "database unavailable: " : "unavailable", ok || !detail ? "" : cache.db_err);
+		pthread_mutex_unlock(&cache.mu);
+		code = ok ? 200 : 503;
+		rc = reply(c, code, "text/plain", buf, strlen(buf), true);
 	} else if (!authorized(c)) {
 		rc = reply_json_error(c, MHD_HTTP_UNAUTHORIZED, "unauthorized");
 		code = 401;
-	} else if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0) {
-		rc = reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", board_page,
-		    strlen(board_page), false);
 	} else if (strcmp(url, "/events") == 0) {
 		rc = events(c);
 	} else if (strncmp(url, "/api/", 5) == 0) {
 		rc = api(c, url + 5);
-	} else if (strcmp(url, "/healthz") == 0) {
-		bool ok;
-		char buf[320];
-
-		pthread_mutex_lock(&cache.mu);
-		ok = cache.db_ok;
-		snprintf(buf, sizeof buf, "%s%s\n", ok ? "ok" : "database unavailable: ",
-		    ok ? "" : cache.db_err);
-		pthread_mutex_unlock(&cache.mu);
-		code = ok ? 200 : 503;
-		rc = reply(c, code, "text/plain", buf, strlen(buf), true);
 	} else {
 		rc = reply_json_error(c, MHD_HTTP_NOT_FOUND, "not found");
 		code = 404;
@@ -255,28 +283,19 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 }
 
 static void
-parse_listen(const char *s, struct sockaddr_in *sa)
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
 {
-	const char *colon = strrchr(s, ':');
-	char host[64] = "127.0.0.1";
-	char *end;
-	long port;
+	(void)cls;
+	srw_httpd_guard_notify(guard, c, socket_context, (int)code);
+}
 
-	memset(sa, 0, sizeof *sa);
-	sa->sin_family = AF_INET;
-	if (colon) {
-		if (colon > s)
-			snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
-		s = colon + 1;
-	}
-	port = strtol(s, &end, 10);
-	if (*end || port < 0 || port > 65535)
-		srw_die(SRW_EX_USAGE, "--listen: bad port '%s'", s);
-	if (strcmp(host, "*") == 0 || strcmp(host, "") == 0)
-		snprintf(host, sizeof host, "0.0.0.0");
-	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-		srw_die(SRW_EX_USAGE, "--listen: bad address '%s'", host);
-	sa->sin_port = htons((uint16_t)port);
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	(void)cls; (void)con_cls; (void)toe;
+	srw_httpd_guard_busy(c, false);
 }
 
 int
@@ -287,20 +306,21 @@ main(int argc, char *argv[])
 		{ "grafana-url", required_argument, NULL, 'g' },
 		{ "token-file", required_argument, NULL, 't' },
 		{ "refresh", required_argument, NULL, 'r' },
+		{ "max-connections", required_argument, NULL, 'c' },
+		{ "max-per-client", required_argument, NULL, 'P' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "once", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sockaddr_in sa;
 	struct MHD_Daemon *d;
-	const union MHD_DaemonInfo *info;
 	const char *once = NULL;
 	pthread_t poller;
 	srw_db *db = NULL;
-	char err[256], addr[64];
-	int c, i;
+	char err[256], where[300];
+	int c, i, lfd;
 
 	srw_init("board", argc, argv);
 	while ((c = getopt_long(argc, argv, "l:g:t:r:o:vh", longopts, NULL)) != -1) {
@@ -316,6 +336,9 @@ main(int argc, char *argv[])
 			cache.refresh_ms = ms;
 			break;
 		}
+		case 'c': max_conns = count_arg("--max-connections", optarg, 100000); break;
+		case 'P': max_per_client = count_arg("--max-per-client", optarg, 100000); break;
+		case 'T': header_s = count_arg("--timeout", optarg, 3600); break;
 		case 'o': once = optarg; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
 		default: usage();
@@ -323,7 +346,7 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	if (token_file && !(token = srw_read_secret_file(token_file, err, sizeof err)))
+	if (token_file && !(token = srw_httpd_secret_file(token_file, err, sizeof err)))
 		srw_die(SRW_EX_USAGE, "--token-file: %s", err);
 
 	if (once) {	/* print one section's JSON and exit: for scripts and cron */
@@ -339,34 +362,39 @@ main(int argc, char *argv[])
 		return srw_finish(0);
 	}
 
-	parse_listen(listen_arg, &sa);
+	lfd = srw_httpd_listen(listen_arg, token != NULL, where, sizeof where);
 	if (!(db = srw_db_open(3, err, sizeof err)))
 		srw_warn("database unavailable (%s); the page will say so until it returns", err);
 	data_poll_once(&db);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	guard = srw_httpd_guard_new(header_s);
+	/* a thread per connection: an SSE stream waits in its reader; the
+	 * guard bounds what slow clients can hold of them */
 	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
 	    0, NULL, NULL, handle, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)128,
+	    MHD_OPTION_LISTEN_SOCKET, lfd,
+	    MHD_OPTION_CONNECTION_LIMIT, max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_per_client,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_END);
 	if (!d)
-		srw_die(SRW_EX_UNAVAILABLE, "cannot listen on %s:", listen_arg);
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	inet_ntop(AF_INET, &sa.sin_addr, addr, sizeof addr);
-	fprintf(stderr, "board: listening on http://%s:%u/\n", addr,
-	    info ? info->port : ntohs(sa.sin_port));
+		srw_die(SRW_EX_UNAVAILABLE, "cannot serve on %s", where);
+	fprintf(stderr, "board: listening on http://%s/\n", where);
 	pthread_create(&poller, NULL, data_poller, db);
-	while (!stop)
-		pause();
+	while (!stop) {
+		srw_sleep_ms(100);
+		srw_httpd_guard_sweep(guard);
+	}
 	pthread_mutex_lock(&cache.mu);
 	cache.quit = true;
 	pthread_cond_broadcast(&cache.cv);
 	pthread_mutex_unlock(&cache.mu);
 	MHD_stop_daemon(d);
+	srw_httpd_guard_free(guard);
 	pthread_join(poller, NULL);
 	for (i = 0; i < NSEC; i++)
 		free(cache.json[i]);

@@ -161,15 +161,30 @@ ev_db_changed(struct ev *e)
 
 /* ---- evaluate rule add|rm|list ------------------------------------------ */
 
+enum { OPT_FOR = SRW_OPT_LONG, OPT_KEEP_FIRING_FOR, OPT_ANNOTATION, OPT_GROUP,
+	OPT_RECORD };
+
+static const char rule_synopsis[] =
+    "evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
+    "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
+    "       evaluate rule rm NAME\n"
+    "       evaluate rule list";
+
+static const srw_opt rule_opts[] = {
+	{ "expr", 'e', "EXPR", "add: the rule's PromQL expression (required)" },
+	{ "for", OPT_FOR, "DUR", "add: pending this long before firing (default 0s)" },
+	{ "keep-firing-for", OPT_KEEP_FIRING_FOR, "DUR", "add: keep firing this long after" },
+	{ "label", 'l', "K=V", "add: a label of the alert (repeatable)" },
+	{ "annotation", OPT_ANNOTATION, "K=V", "add: an annotation (repeatable)" },
+	{ "group", OPT_GROUP, "G", "add: the rule's group (default db)" },
+	{ "record", OPT_RECORD, NULL, "add: a recording rule, not an alert" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static void
 rule_usage(void)
 {
-	fprintf(stderr,
-	    "usage: evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
-	    "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
-	    "       evaluate rule rm NAME\n"
-	    "       evaluate rule list\n");
-	exit(SRW_EX_USAGE);
+	srw_opt_usage();
 }
 
 static void
@@ -188,16 +203,6 @@ add_kv(json_t *obj, const char *arg)
 static int
 rule_add(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "expr", required_argument, NULL, 'e' },
-		{ "for", required_argument, NULL, 'f' },
-		{ "keep-firing-for", required_argument, NULL, 'k' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "annotation", required_argument, NULL, 'a' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "record", no_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *expr = NULL, *forv = "0s", *kff = "0s", *group = "db", *name;
 	json_t *labels = json_object(), *annots = json_object(), *row;
 	bool rec = false;
@@ -213,24 +218,23 @@ rule_add(int argc, char *argv[])
 	srw_ins_opts io = { 0 };
 	char *ls, *as;
 
-	if (argc < 2)
-		rule_usage();
-	name = argv[1];
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "e:", opts, NULL)) != -1) {
+	srw_opt_begin(rule_synopsis, rule_opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'e': expr = optarg; break;
-		case 'f': forv = optarg; break;
-		case 'k': kff = optarg; break;
+		case OPT_FOR: forv = optarg; break;
+		case OPT_KEEP_FIRING_FOR: kff = optarg; break;
 		case 'l': add_kv(labels, optarg); break;
-		case 'a': add_kv(annots, optarg); break;
-		case 'g': group = optarg; break;
-		case 'R': rec = true; break;
-		default: rule_usage();
+		case OPT_ANNOTATION: add_kv(annots, optarg); break;
+		case OPT_GROUP: group = optarg; break;
+		case OPT_RECORD: rec = true; break;
 		}
 	}
-	if (!expr || optind != argc)
-		rule_usage();
+	if (optind != argc - 1)
+		srw_opt_error("rule add wants one NAME");
+	name = argv[optind];
+	if (!expr)
+		srw_opt_error("rule add wants --expr EXPR");
 	/* refuse what would not load: the same checks as a rule file */
 	g = srw_ruleset_add_group(&rs, group, 60000);
 	r = srw_group_add_rule(g);
@@ -291,8 +295,11 @@ ev_rule_cmd(int argc, char *argv[])
 	srw_db *db;
 	srw_buf q;
 
+	srw_opt_begin(rule_synopsis, rule_opts);
 	if (argc < 2)
 		rule_usage();
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		srw_opt_help();
 	if (strcmp(argv[1], "add") == 0)
 		return rule_add(argc - 1, argv + 1);
 	if (strcmp(argv[1], "rm") == 0) {

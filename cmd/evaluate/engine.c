@@ -23,6 +23,7 @@ ev_init(struct ev *e)
 	e->started = NOTSET;
 	e->resend_ms = -1;
 	e->db_poll_ms = 60000;
+	e->restored_at = e->resume_from = e->hold_until = NOTSET;
 	pthread_mutex_init(&e->mu, NULL);
 	srw_point_init(&e->pt);
 	srw_buf_init(&e->out);
@@ -61,6 +62,7 @@ rstate_free(rstate *s)
 	free(s->a);
 	free(s->t);
 	free(s->idx);
+	free(s->gone);
 	free(s->key);
 	free(s);
 }
@@ -127,6 +129,20 @@ bind(struct ev *e, srw_ruleset *old)
 
 static void emit(struct ev *e, alert *a, bool resolved);
 static void post_batch(struct ev *e);
+static void reindex(rstate *s);
+
+void
+ev_reindex(rstate *s)
+{
+	reindex(s);
+}
+
+void
+ev_resolve(struct ev *e, alert *a)
+{
+	a->resolved_at = e->watermark;
+	emit(e, a, true);
+}
 
 void
 ev_bind_rules(struct ev *e)
@@ -169,6 +185,7 @@ ev_swap_rules(struct ev *e, srw_ruleset *rs, srw_pq *pq)
 			rstate_free(st);
 		}
 	free(onext);
+	e->dirty = e->state_full = true;
 	srw_ruleset_free(&old);
 	srw_pq_free(e->pq);
 	e->pq = pq;
@@ -559,17 +576,26 @@ static void
 alert_sweep(struct ev *e, srw_rule *r, rstate *s, int64_t t)
 {
 	size_t i, k = 0;
+	bool ch = false;	/* what --state keeps changed */
 
 	for (i = 0; i < s->n; i++) {
 		alert *a = &s->a[i];
-		bool drop = false;
+		bool drop = false, was = ch;
 
+		ch = false;
+		if (!a->seen && t < e->hold_until && a->active_at <= e->restored_at) {
+			s->a[k++] = *a;	/* restored, and the input has no range to judge it yet */
+			ch = was;
+			continue;
+		}
 		if (!a->seen) {
 			bool keep = false;
 
 			if (a->state == ST_FIRING && r->keep_firing_for_ms > 0) {
-				if (a->keep_since == NOTSET)
+				if (a->keep_since == NOTSET) {
 					a->keep_since = t;
+					ch = true;
+				}
 				keep = t - a->keep_since < r->keep_firing_for_ms;
 			}
 			if (a->state == ST_PENDING) {
@@ -580,30 +606,46 @@ alert_sweep(struct ev *e, srw_rule *r, rstate *s, int64_t t)
 				emit(e, a, true);
 				drop = true;
 			}
-		} else {
+			ch |= drop;
+		} else if (a->keep_since != NOTSET) {
 			a->keep_since = NOTSET;
+			ch = true;
+		} else if (a->state == ST_PENDING && a->active_at == t) {
+			ch = true;	/* new */
+		}
+		if (drop && e->state_path) {
+			if (s->ngone == s->capgone)
+				s->gone = srw_xrealloc(s->gone, (s->capgone = s->capgone * 2 + 16) *
+				    sizeof *s->gone);
+			s->gone[s->ngone++] = a->key;
 		}
 		if (!drop) {
 			if (a->state == ST_PENDING && t - a->active_at >= r->for_ms) {
 				a->state = ST_FIRING;
 				a->fired_at = t;
 				a->last_sent = t;
+				ch = true;
 				emit(e, a, false);
 			} else if (a->state == ST_FIRING && e->resend_ms >= 0 &&
 			    t - a->last_sent >= e->resend_ms) {
 				a->last_sent = t;
+				ch = true;
 				emit(e, a, false);
 			}
 			a->seen = false;
+			a->changed |= ch;
 			s->a[k++] = *a;
 		} else {
 			alert_free(a);
 		}
+		ch |= was;
 	}
 	if (k != s->n) {
 		s->n = k;
 		reindex(s);
 	}
+	if (ch)
+		s->dirty = e->dirty = true;
 }
 
 /* ---- heartbeat, presence_required, absence_required --------------------- */
@@ -644,7 +686,8 @@ track_eval(struct ev *e, srw_rule *r, rstate *s, int64_t t)
 	alert_sweep(e, r, s, t);
 }
 
-static void
+/* true when a series starts or stops being watched */
+static bool
 track_point(rstate *s, const srw_rule *r, const srw_point *p, int64_t ttl, bool shutdown)
 {
 	const char *kv[2 * MAXKV];
@@ -672,7 +715,7 @@ track_point(rstate *s, const srw_rule *r, const srw_point *p, int64_t ttl, bool 
 			strv_free_n(k->kv, k->n);
 			s->t[i] = s->t[--s->nt];
 		}
-		return;
+		return k != NULL;
 	}
 	if (!k) {
 		if (s->nt == s->capt)
@@ -683,10 +726,13 @@ track_point(rstate *s, const srw_rule *r, const srw_point *p, int64_t ttl, bool 
 		k->kv = kv_dup(kv, n);
 		k->n = n;
 		k->last = p->ts;
+		k->ttl = ttl;
+		return true;
 	}
 	if (p->ts > k->last)
 		k->last = p->ts;
 	k->ttl = ttl;
+	return false;
 }
 
 /* ---- group evaluation ---------------------------------------------------- */
@@ -794,7 +840,8 @@ ev_advance(struct ev *e, int64_t ts, bool inclusive)
 {
 	size_t g;
 
-	if (e->started == NOTSET || ts == NOTSET)
+	/* restored, and no point yet: no data to evaluate on */
+	if (e->started == NOTSET || ts == NOTSET || e->resuming)
 		return;
 	for (;;) {
 		size_t best = (size_t)-1;
@@ -814,6 +861,8 @@ ev_advance(struct ev *e, int64_t ts, bool inclusive)
 			srw_store_gc(e->store, e->next[best], srw_pq_horizon(e->pq) + 60000);
 		e->next[best] += e->rs.groups[best].interval_ms;
 	}
+	if (e->dirty && e->state_path)
+		ev_state_commit(e);
 }
 
 /* ---- input --------------------------------------------------------------- */
@@ -934,6 +983,8 @@ ev_input(struct ev *e, srw_val *rec, char *err, size_t errsz)
 			return -1;
 		event = true;
 	}
+	if (e->resuming)
+		ev_state_resume(e, p->ts);
 	if (e->started == NOTSET)
 		e->started = e->watermark = p->ts;
 	if (p->ts > e->watermark) {
@@ -948,10 +999,11 @@ ev_input(struct ev *e, srw_val *rec, char *err, size_t errsz)
 		srw_rule *r = e->trk[i];
 
 		if (r->kind == SRW_RULE_MATCH) {
-			if (!shutdown && event_matches(r, rec, p))
-				track_point(r->user, r, p, 0, false);
+			if (!shutdown && event_matches(r, rec, p) && track_point(r->user, r, p, 0, false))
+				((rstate *)r->user)->dirty = ((rstate *)r->user)->tracks_dirty = e->dirty = true;
 		} else if (strcmp(r->service, p->name) == 0) {
-			track_point(r->user, r, p, ttl, shutdown && r->kind == SRW_RULE_HEARTBEAT);
+			if (track_point(r->user, r, p, ttl, shutdown && r->kind == SRW_RULE_HEARTBEAT))
+				((rstate *)r->user)->dirty = ((rstate *)r->user)->tracks_dirty = e->dirty = true;
 		}
 	}
 	(void)event;

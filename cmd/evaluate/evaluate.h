@@ -13,6 +13,8 @@ typedef struct alert {
 	int64_t active_at, fired_at, resolved_at, keep_since, last_sent;
 	double value;
 	bool seen;		/* in this evaluation's result */
+	bool changed;		/* since --state last wrote it */
+	bool written;		/* --state has its labels */
 } alert;
 
 enum { ST_PENDING, ST_FIRING, ST_INACTIVE };
@@ -27,6 +29,13 @@ typedef struct rstate {
 	struct track *t;
 	size_t nt, capt;
 	unsigned long errors;	/* failed evaluations (reported once) */
+	/* changed since --state last wrote it: which alerts (alert.changed),
+	 * which went away, the watched series */
+	bool dirty, tracks_dirty;
+	uint64_t *gone;
+	size_t ngone, capgone;
+	uint64_t hash;		/* of the definition of hashed, the rule it serves */
+	const struct srw_rule *hashed;
 } rstate;
 
 typedef struct track {
@@ -66,6 +75,21 @@ struct ev {
 	 * series key) hashes to shard are kept; time still advances on all */
 	unsigned shard, nshards;
 	const char *shard_by;
+	/* --state FILE (state.c): dirty when an evaluation changed what the
+	 * file holds */
+	const char *state_path;
+	char *journal_path;
+	/* after a restore: the saved clock; from the first point on, alerts
+	 * restored and not seen are held (not resolved) until hold_until, when
+	 * the input has not replayed the rules' ranges (state.c) */
+	int64_t restored_at, resume_from, hold_until;
+	bool resuming;
+	bool dirty, state_full;	/* state_full: the next write is a whole snapshot */
+	int64_t state_gen;	/* the snapshot's generation; journal blocks carry it */
+	srw_buf stbuf;
+	unsigned long state_writes, state_snapshots, state_errors;
+	size_t state_bytes, journal_bytes;
+	int64_t state_write_ns, journal_write_ns;
 };
 
 void ev_init(struct ev *e);
@@ -74,6 +98,17 @@ void ev_advance(struct ev *e, int64_t ts, bool inclusive);
 void ev_flush(struct ev *e);
 void ev_bind_rules(struct ev *e);
 void ev_swap_rules(struct ev *e, srw_ruleset *rs, srw_pq *pq);
+void ev_reindex(rstate *s);
+void ev_resolve(struct ev *e, alert *a);	/* a resolved event, now */
+
+/* state.c: --state FILE */
+void ev_state_load(struct ev *e);
+void ev_state_save(struct ev *e);
+void ev_state_commit(struct ev *e);	/* output flushed, then the state saved */
+void ev_state_resume(struct ev *e, int64_t first_ts);	/* the first point after a restore */
+
+/* replay.c: --replay over metrics.metrics_table */
+int ev_replay(struct ev *e, srw_db *db, int64_t from, int64_t to, char *err, size_t errsz);
 
 /* db.c: ops.alert_rules */
 void ev_db_open(struct ev *e);

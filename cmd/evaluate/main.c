@@ -16,26 +16,52 @@
 
 static char **rule_paths;
 static size_t nrule_paths;
-static const char *adhoc_expr, *post_url, *record_path, *reject_path, *query;
-static bool explain, live, strict, use_db;
+static const char *adhoc_expr, *post_url, *record_path, *reject_path, *query, *state_path;
+static bool explain, live, strict, use_db, replay;
+static int64_t replay_from = -1, replay_to = -1;
 static int64_t dflt_interval = 60000, until_ms = -1, resend_ms = -1;
 
 static struct ev E;
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: evaluate [-r FILE|DIR]... [-e EXPR] [--interval DUR] [--db] [--live]\n"
-	    "                [--until TIME] [--resend DUR] [--post URL] [--record FILE]\n"
-	    "                [--explain] [--query EXPR] [--shard I/N [--shard-by LABEL]]\n"
-	    "                [--strict] [--reject FILE] [-v] [FILE ...]\n"
-	    "       evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
-	    "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
-	    "       evaluate rule rm NAME\n"
-	    "       evaluate rule list\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_INTERVAL = SRW_OPT_LONG, OPT_DB, OPT_LIVE, OPT_UNTIL, OPT_RESEND, OPT_POST,
+	OPT_RECORD, OPT_EXPLAIN, OPT_QUERY, OPT_STRICT, OPT_REJECT, OPT_SHARD, OPT_SHARD_BY,
+	OPT_REPLAY, OPT_FROM, OPT_TO, OPT_STATE };
+
+static const char synopsis[] =
+    "evaluate [-r FILE|DIR]... [-e EXPR] [--interval DUR] [--db] [--live]\n"
+    "                [--until TIME] [--resend DUR] [--post URL] [--record FILE]\n"
+    "                [--explain] [--query EXPR] [--shard I/N [--shard-by LABEL]]\n"
+    "                [--state FILE] [--strict] [--reject FILE] [-v] [FILE ...]\n"
+    "       evaluate --replay --from TIME --to TIME [-r FILE|DIR]... [-e EXPR] [...]\n"
+    "       evaluate rule add NAME --expr EXPR [--for DUR] [--keep-firing-for DUR]\n"
+    "                [--label K=V]... [--annotation K=V]... [--group G] [--record]\n"
+    "       evaluate rule rm NAME\n"
+    "       evaluate rule list";
+
+static const srw_opt opts[] = {
+	{ "rules", 'r', "FILE|DIR", "rule files (Prometheus YAML; repeatable)" },
+	{ "expr", 'e', "EXPR", "one ad-hoc alert rule" },
+	{ "interval", OPT_INTERVAL, "DUR", "default group interval (default 1m)" },
+	{ "db", OPT_DB, NULL, "rules from ops.alert_rules too (re-read every interval)" },
+	{ "live", OPT_LIVE, NULL, "evaluate on the wall clock, not on point times" },
+	{ "until", OPT_UNTIL, "TIME", "evaluate up to TIME at the end of input" },
+	{ "resend", OPT_RESEND, "DUR", "repeat a firing alert this often" },
+	{ "post", OPT_POST, "URL", "post alerts to Alertmanager at URL" },
+	{ "record", OPT_RECORD, "FILE", "append recorded series to FILE" },
+	{ "explain", OPT_EXPLAIN, NULL, "print the rules' shared steps and stop" },
+	{ "query", OPT_QUERY, "EXPR", "print EXPR's value at the end of input" },
+	{ "shard", OPT_SHARD, "I/N", "only the series of shard I of N" },
+	{ "shard-by", OPT_SHARD_BY, "LABEL", "the label shards are chosen by (cluster_id)" },
+	{ "state", OPT_STATE, "FILE", "keep the alert state in FILE across restarts" },
+	{ "replay", OPT_REPLAY, NULL, "evaluate the points stored in metrics.metrics_table" },
+	{ "from", OPT_FROM, "TIME", "--replay: start of the history" },
+	{ "to", OPT_TO, "TIME", "--replay: end of the history" },
+	{ "strict", OPT_STRICT, NULL, "stop at the first bad line (exit 65)" },
+	{ "reject", OPT_REJECT, "FILE", "keep bad lines in FILE" },
+	{ "progress", 'p', NULL, "show progress even when stderr is not a terminal" },
+	{ "verbose", 'v', NULL, "more diagnostics (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 /* ---- loading rules ----------------------------------------------------- */
 
@@ -308,27 +334,6 @@ do_explain(void)
 int
 main(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "rules", required_argument, NULL, 'r' },
-		{ "expr", required_argument, NULL, 'e' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "db", no_argument, NULL, 'D' },
-		{ "live", no_argument, NULL, 'L' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "resend", required_argument, NULL, 'R' },
-		{ "post", required_argument, NULL, 'P' },
-		{ "record", required_argument, NULL, 'o' },
-		{ "explain", no_argument, NULL, 'x' },
-		{ "query", required_argument, NULL, 'q' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "reject", required_argument, NULL, 'j' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "shard", required_argument, NULL, 'H' },
-		{ "shard-by", required_argument, NULL, 'B' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	srw_ndjson_opts nopts = { 0 };
 	char err[1024];
 	const char *shard_by = "cluster_id";
@@ -338,45 +343,58 @@ main(int argc, char *argv[])
 	srw_init("evaluate", argc, argv);
 	if (argc > 1 && strcmp(argv[1], "rule") == 0)
 		return srw_finish(ev_rule_cmd(argc - 1, argv + 1));
-	while ((c = getopt_long(argc, argv, "r:e:vh", opts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'r':
 			rule_paths = srw_xrealloc(rule_paths, (nrule_paths + 1) * sizeof *rule_paths);
 			rule_paths[nrule_paths++] = optarg;
 			break;
 		case 'e': adhoc_expr = optarg; break;
-		case 'i':
-			if ((dflt_interval = srw_parse_duration_ms(optarg)) <= 0)
-				srw_die(SRW_EX_USAGE, "bad --interval: %s", optarg);
+		case OPT_INTERVAL:
+			dflt_interval = srw_opt_duration(optarg, 1, INT64_MAX, "--interval");
 			break;
-		case 'D': use_db = true; break;
-		case 'L': live = true; break;
-		case 'U':
+		case OPT_DB: use_db = true; break;
+		case OPT_LIVE: live = true; break;
+		case OPT_UNTIL:
 			if (srw_time_parse(optarg, &until_ms) != 0)
-				srw_die(SRW_EX_USAGE, "bad --until: %s", optarg);
+				srw_opt_error("--until: not a time: %s", optarg);
 			break;
-		case 'R':
-			if ((resend_ms = srw_parse_duration_ms(optarg)) < 0)
-				srw_die(SRW_EX_USAGE, "bad --resend: %s", optarg);
-			break;
-		case 'P': post_url = optarg; break;
-		case 'o': record_path = optarg; break;
-		case 'x': explain = true; break;
-		case 'q': query = optarg; break;
-		case 's': strict = true; break;
-		case 'j': reject_path = optarg; break;
+		case OPT_RESEND: resend_ms = srw_opt_duration(optarg, 0, INT64_MAX, "--resend"); break;
+		case OPT_POST: post_url = optarg; break;
+		case OPT_RECORD: record_path = optarg; break;
+		case OPT_EXPLAIN: explain = true; break;
+		case OPT_QUERY: query = optarg; break;
+		case OPT_STRICT: strict = true; break;
+		case OPT_REJECT: reject_path = optarg; break;
 		case 'p': srw_progress_force(true); break;
-		case 'H':
+		case OPT_SHARD:
 			if (srw_shard_parse(optarg, &shard, &nshards) != 0)
-				srw_die(SRW_EX_USAGE, "--shard wants I/N with 0 <= I < N, got '%s'", optarg);
+				srw_opt_error("--shard wants I/N with 0 <= I < N, got '%s'", optarg);
 			break;
-		case 'B': shard_by = *optarg ? optarg : NULL; break;
+		case OPT_SHARD_BY: shard_by = *optarg ? optarg : NULL; break;
+		case OPT_STATE: state_path = optarg; break;
+		case OPT_REPLAY: replay = true; break;
+		case OPT_FROM:
+			if (srw_time_parse(optarg, &replay_from) != 0)
+				srw_opt_error("--from: not a time: %s", optarg);
+			break;
+		case OPT_TO:
+			if (srw_time_parse(optarg, &replay_to) != 0)
+				srw_opt_error("--to: not a time: %s", optarg);
+			break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
+	if (replay && (replay_from < 0 || replay_to <= replay_from || live || optind < argc))
+		srw_opt_error("--replay wants --from TIME --to TIME (from < to), no --live, no input files");
 	if (!nrule_paths && !adhoc_expr && !use_db && !query)
-		srw_die(SRW_EX_USAGE, "no rules: give -r FILE|DIR, -e EXPR, --db or --query");
+		srw_opt_error("no rules: give -r FILE|DIR, -e EXPR, --db or --query");
+	/* a missing rules file is a usage error (64) as in every tool; a
+	 * file that does not parse is bad data (65) */
+	for (size_t k = 0; k < nrule_paths; k++)
+		if (access(rule_paths[k], R_OK) != 0)
+			srw_die(SRW_EX_USAGE, "%s:", rule_paths[k]);
 	ev_init(&E);
 	E.shard = shard;
 	E.nshards = nshards;
@@ -396,6 +414,8 @@ main(int argc, char *argv[])
 		do_explain();
 		return srw_finish(SRW_EX_OK);
 	}
+	if ((E.state_path = state_path))
+		ev_state_load(&E);
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
 	nopts.strict = strict;
@@ -407,11 +427,28 @@ main(int argc, char *argv[])
 		pthread_create(&th, NULL, ticker, NULL);
 		pthread_detach(th);
 	}
-	srw_ndjson_files(argc - optind, argv + optind, on_rec, NULL);
+	if (replay) {
+		srw_db *db = srw_db_open(3, err, sizeof err);
+
+		if (!db)
+			srw_die(SRW_EX_UNAVAILABLE, "%s", err);
+		if (ev_replay(&E, db, replay_from, replay_to, err, sizeof err) < 0)
+			srw_die(SRW_EX_UNAVAILABLE, "%s", err);
+		srw_db_close(db);
+	} else {
+		srw_ndjson_files(argc - optind, argv + optind, on_rec, NULL);
+	}
 	if (live)
 		pthread_mutex_lock(&E.mu);
 	ev_advance(&E, until_ms > E.watermark ? until_ms : E.watermark, true);
 	ev_flush(&E);
+	if (E.state_path)
+		srw_debug("--state: %lu snapshots (last %zu bytes, %.3f ms a write), %lu journal "
+		    "writes (%zu bytes in all, %.3f ms a write)", E.state_snapshots, E.state_bytes,
+		    E.state_snapshots ? E.state_write_ns / 1e6 / E.state_snapshots : 0.0,
+		    E.state_writes - E.state_snapshots, E.journal_bytes,
+		    E.state_writes > E.state_snapshots ? E.journal_write_ns / 1e6 /
+		    (E.state_writes - E.state_snapshots) : 0.0);
 	if (query)
 		run_query(until_ms >= 0 ? until_ms : E.watermark);
 	status = E.post_failed ? SRW_EX_UNAVAILABLE :

@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "srw.h"
@@ -28,31 +27,41 @@ struct run {
 	bool unavailable;
 };
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: group-issues [--window DUR] [--correlation DUR] [--quiet DUR]\n"
-	    "                    [--classes FILE] [--state FILE [--retain DUR] | --write]\n"
-	    "                    [--since TIME] [--until TIME] [--now TIME] [--strict]\n"
-	    "                    [--reject FILE] [--progress] [-v] [DATE | FILE ...]\n"
-	    "       group-issues triage ID STATUS [--note TEXT] [--by WHO]\n"
-	    "       group-issues dispose ID \"No Action Needed\" | --jira KEY [--note TEXT] [--by WHO]\n"
-	    "       group-issues list [--open] [--cluster C] [--limit N] [--format text|ndjson]\n"
-	    "       group-issues show ID\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_WINDOW = SRW_OPT_LONG, OPT_CORRELATION, OPT_QUIET, OPT_CLASSES,
+	OPT_STATE, OPT_RETAIN, OPT_SINCE, OPT_UNTIL, OPT_NOW, OPT_STRICT, OPT_REJECT };
+
+static const char synopsis[] =
+    "group-issues [--window DUR] [--correlation DUR] [--quiet DUR]\n"
+    "                    [--classes FILE] [--state FILE [--retain DUR] | --write]\n"
+    "                    [--since TIME] [--until TIME] [--now TIME] [--strict]\n"
+    "                    [--reject FILE] [--progress] [-v] [DATE | - | FILE ...]\n"
+    "       group-issues triage ID STATUS [--note TEXT] [--by WHO]\n"
+    "       group-issues dispose ID \"No Action Needed\" | --jira KEY [--note TEXT] [--by WHO]\n"
+    "       group-issues list [--open] [--cluster C] [--limit N] [--format text|ndjson]\n"
+    "       group-issues show ID";
+
+static const srw_opt opts[] = {
+	{ "window", OPT_WINDOW, "DUR", "alerts this close make one issue (default 30m)" },
+	{ "correlation", OPT_CORRELATION, "DUR", "related classes within this time (default 4h)" },
+	{ "quiet", OPT_QUIET, "DUR", "an issue quiet this long is Resolved (default 4h)" },
+	{ "classes", OPT_CLASSES, "FILE", "alert classes from FILE" },
+	{ "state", OPT_STATE, "FILE", "keep open issues in FILE, not in the database" },
+	{ "retain", OPT_RETAIN, "DUR", "keep closed issues in --state this long (default 7d)" },
+	{ "write", 'w', NULL, "store changed issues in ops.issues" },
+	{ "since", OPT_SINCE, "TIME", "group alerts of the database from TIME" },
+	{ "until", OPT_UNTIL, "TIME", "... up to TIME" },
+	{ "now", OPT_NOW, "TIME", "the time to close quiet issues at (default now)" },
+	{ "strict", OPT_STRICT, NULL, "stop at the first bad line (exit 65)" },
+	{ "reject", OPT_REJECT, "FILE", "keep bad lines in FILE" },
+	{ "progress", 'p', NULL, "show progress even when stderr is not a terminal" },
+	{ "verbose", 'v', NULL, "more diagnostics (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static int64_t
 duration(const char *opt, const char *s)
 {
-	int64_t ms = srw_parse_duration_ms(s);
-
-	if (ms <= 0) {
-		srw_warn("%s: bad duration '%s' (30m, 4h, 1d)", opt, s);
-		usage();
-	}
-	return ms;
+	return srw_opt_duration(s, 1, INT64_MAX, opt);
 }
 
 /* ---- output, state file, database writes ------------------------------ */
@@ -466,25 +475,26 @@ db_open(void)
 	return db;
 }
 
-/* A DATE argument (and no such file) or --since/--until: the window of
- * alerts.lark_alerts to group; returns false for stdin/file input. */
+/* A DATE argument or --since/--until: the window of alerts.lark_alerts to
+ * group; returns false for stdin/file input.  An operand shaped like a date
+ * is a date, never a file (./2026-03-10 names the file). */
 static bool
 db_window(int argc, char *argv[], int64_t *since, int64_t *until)
 {
 	int y, m, d;
-	struct stat st;
 
-	if (argc == 1 && srw_date_parse(argv[0], &y, &m, &d) == 0 &&
-	    stat(argv[0], &st) != 0) {
+	if (argc == 1 && srw_date_like(argv[0])) {
+		if (srw_date_parse(argv[0], &y, &m, &d) != 0)
+			srw_opt_error("invalid date '%s'", argv[0]);
 		if (since_s || until_s)
-			usage();
+			srw_opt_error("a DATE does not go with --since/--until");
 		srw_pacific_day(y, m, d, since, until);
 		return true;
 	}
 	if (!since_s && !until_s)
 		return false;
 	if (argc > 0)
-		usage();
+		srw_opt_error("--since/--until read the database: no input files");
 	*since = 0;
 	*until = srw_now_ms() + 86400000;
 	if (since_s && srw_time_parse(since_s, since) != 0)
@@ -564,51 +574,31 @@ group(int argc, char *argv[])
 int
 main(int argc, char *argv[])
 {
-	static const struct option lo[] = {
-		{ "window", required_argument, NULL, 'W' },
-		{ "correlation", required_argument, NULL, 'C' },
-		{ "quiet", required_argument, NULL, 'Q' },
-		{ "classes", required_argument, NULL, 'c' },
-		{ "state", required_argument, NULL, 's' },
-		{ "retain", required_argument, NULL, 'R' },
-		{ "write", no_argument, NULL, 'w' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "strict", no_argument, NULL, 'x' },
-		{ "reject", required_argument, NULL, 'r' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	int c;
 
 	srw_init("group-issues", argc, argv);
 	if (argc > 1 && gi_is_subcommand(argv[1]))
 		return srw_finish(gi_subcommand(argc - 1, argv + 1));
-	while ((c = getopt_long(argc, argv, "hv", lo, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
-		case 'W': window_ms = duration("--window", optarg); break;
-		case 'C': corr_ms = duration("--correlation", optarg); break;
-		case 'Q': quiet_ms = duration("--quiet", optarg); break;
-		case 'R': retain_ms = duration("--retain", optarg); break;
-		case 'c': classes_path = optarg; break;
-		case 's': state_path = optarg; break;
+		case OPT_WINDOW: window_ms = duration("--window", optarg); break;
+		case OPT_CORRELATION: corr_ms = duration("--correlation", optarg); break;
+		case OPT_QUIET: quiet_ms = duration("--quiet", optarg); break;
+		case OPT_RETAIN: retain_ms = duration("--retain", optarg); break;
+		case OPT_CLASSES: classes_path = optarg; break;
+		case OPT_STATE: state_path = optarg; break;
 		case 'w': do_write = true; break;
-		case 'S': since_s = optarg; break;
-		case 'U': until_s = optarg; break;
-		case 'N': now_s = optarg; break;
-		case 'x': strict = true; break;
-		case 'r': reject_path = optarg; break;
+		case OPT_SINCE: since_s = optarg; break;
+		case OPT_UNTIL: until_s = optarg; break;
+		case OPT_NOW: now_s = optarg; break;
+		case OPT_STRICT: strict = true; break;
+		case OPT_REJECT: reject_path = optarg; break;
 		case 'p': srw_progress_force(true); break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
-	if (do_write && state_path) {
-		srw_warn("--write keeps the state in ops.issues: --state does not go with it");
-		usage();
-	}
+	if (do_write && state_path)
+		srw_opt_error("--write keeps the state in ops.issues: --state does not go with it");
 	return srw_finish(group(argc - optind, argv + optind));
 }

@@ -2,6 +2,7 @@
  * show.  Every triage or disposition change is one ops.issue_events row. */
 #include <ctype.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,23 +27,34 @@ gi_is_subcommand(const char *w)
 	return false;
 }
 
-static void
-sub_usage(const char *cmd)
+enum { OPT_NOTE = SRW_OPT_LONG, OPT_BY, OPT_JIRA, OPT_OPEN, OPT_CLUSTER, OPT_LIMIT,
+	OPT_FORMAT };
+
+static const srw_opt opts[] = {
+	{ "note", OPT_NOTE, "TEXT", "triage, dispose: a note for the event" },
+	{ "by", OPT_BY, "WHO", "triage, dispose: who (default $USER)" },
+	{ "jira", OPT_JIRA, "KEY", "dispose: the Jira issue that follows it up" },
+	{ "open", OPT_OPEN, NULL, "list: only issues not Closed" },
+	{ "cluster", OPT_CLUSTER, "C", "list: only this cluster" },
+	{ "limit", OPT_LIMIT, "N", "list: at most N issues (default 200)" },
+	{ "format", OPT_FORMAT, "FMT", "list: text (default) or ndjson" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const char *
+sub_synopsis(const char *cmd)
 {
 	if (strcmp(cmd, "triage") == 0)
-		fprintf(stderr, "usage: group-issues triage ID STATUS [--note TEXT] [--by WHO]\n"
+		return "group-issues triage ID STATUS [--note TEXT] [--by WHO]\n"
 		    "  STATUS: New, Acknowledged, Investigating, Mitigating, Closed "
-		    "(forward only)\n");
-	else if (strcmp(cmd, "dispose") == 0)
-		fprintf(stderr, "usage: group-issues dispose ID \"No Action Needed\" "
-		    "[--note TEXT] [--by WHO]\n"
-		    "       group-issues dispose ID --jira KEY [--note TEXT] [--by WHO]\n");
-	else if (strcmp(cmd, "list") == 0)
-		fprintf(stderr, "usage: group-issues list [--open] [--cluster C] [--limit N] "
-		    "[--format text|ndjson]\n");
-	else
-		fprintf(stderr, "usage: group-issues show ID\n");
-	exit(SRW_EX_USAGE);
+		    "(forward only)";
+	if (strcmp(cmd, "dispose") == 0)
+		return "group-issues dispose ID \"No Action Needed\" [--note TEXT] [--by WHO]\n"
+		    "       group-issues dispose ID --jira KEY [--note TEXT] [--by WHO]";
+	if (strcmp(cmd, "list") == 0)
+		return "group-issues list [--open] [--cluster C] [--limit N] "
+		    "[--format text|ndjson]";
+	return "group-issues show ID";
 }
 
 static srw_db *
@@ -178,7 +190,7 @@ cmd_triage(srw_db *db, int argc, char *argv[])
 	srw_buf allowed;
 
 	if (argc != 2)
-		sub_usage("triage");
+		srw_opt_usage();
 	res = find_issue(db, argv[0], &row);
 	id = srw_xstrdup(col(res, row, "issue_id"));
 	from = srw_triage_rank(col(res, row, "triage_status"));
@@ -221,7 +233,7 @@ cmd_dispose(srw_db *db, int argc, char *argv[])
 	srw_buf set;
 
 	if (argc != (jira ? 1 : 2))
-		sub_usage("dispose");
+		srw_opt_usage();
 	if (jira) {
 		to = "JIRA Created";
 		if (!*jira || strlen(jira) > 64)
@@ -301,7 +313,7 @@ cmd_list(srw_db *db, int argc, char *argv[])
 	srw_res *res;
 
 	if (argc != 0)
-		sub_usage("list");
+		srw_opt_usage();
 	srw_buf_init(&q);
 	srw_buf_adds(&q, strcmp(format, "ndjson") == 0 ?
 	    "SELECT " GI_ISSUE_COLS ", issue_status FROM ops.issues WHERE 1 = 1" :
@@ -345,7 +357,7 @@ cmd_show(srw_db *db, int argc, char *argv[])
 	srw_buf q;
 
 	if (argc != 1)
-		sub_usage("show");
+		srw_opt_usage();
 	res = find_issue(db, argv[0], &row);
 	for (i = 0; i < srw_res_ncols(res); i++)
 		printf("%-19s %s\n", srw_res_colname(res, i), row[i] ? row[i] : "-");
@@ -391,47 +403,30 @@ cmd_show(srw_db *db, int argc, char *argv[])
 int
 gi_subcommand(int argc, char *argv[])
 {
-	static const struct option lo[] = {
-		{ "note", required_argument, NULL, 'n' },
-		{ "by", required_argument, NULL, 'b' },
-		{ "jira", required_argument, NULL, 'j' },
-		{ "open", no_argument, NULL, 'o' },
-		{ "cluster", required_argument, NULL, 'c' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *cmd = argv[0];
 	srw_db *db;
 	int c, rc;
-	char *end;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	srw_opt_begin(sub_synopsis(cmd), opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
-		case 'n': note = optarg; break;
-		case 'b': by = optarg; break;
-		case 'j': jira = optarg; break;
-		case 'o': open_only = true; break;
-		case 'c': cluster = optarg; break;
-		case 'l':
-			limit = strtol(optarg, &end, 10);
-			if (*end || limit <= 0)
-				sub_usage(cmd);
-			break;
-		case 'f':
+		case OPT_NOTE: note = optarg; break;
+		case OPT_BY: by = optarg; break;
+		case OPT_JIRA: jira = optarg; break;
+		case OPT_OPEN: open_only = true; break;
+		case OPT_CLUSTER: cluster = optarg; break;
+		case OPT_LIMIT: limit = srw_opt_num(optarg, 1, LONG_MAX, "--limit"); break;
+		case OPT_FORMAT:
 			format = optarg;
 			if (strcmp(format, "text") != 0 && strcmp(format, "ndjson") != 0)
-				sub_usage(cmd);
+				srw_opt_error("--format: text or ndjson, not '%s'", format);
 			break;
-		default: sub_usage(cmd);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (jira && strcmp(cmd, "dispose") != 0)
-		sub_usage(cmd);
+		srw_opt_error("--jira goes with dispose only");
 	db = db_open();
 	if (strcmp(cmd, "triage") == 0)
 		rc = cmd_triage(db, argc, argv);

@@ -23,8 +23,12 @@ static const char system_prompt[] =
 "8. Conclude. Use run_sql (read-only) only when the other tools cannot answer.\n"
 "Every claim must rest on a tool result. When done, reply with only one JSON object:\n"
 "{\"severity\": \"Critical|Warning|Info\", \"confidence\": 0.0-1.0, \"root_cause\": \"one or two sentences\", "
+"\"category\": \"" INV_CATEGORIES "\", \"scope\": \"cluster|account\", "
 "\"evidence\": [{\"text\": \"what the data shows\", \"tool_call\": \"<the id of the tool_use it came from>\"}], "
-"\"recommendations\": [\"specific action\", ...]}";
+"\"recommendations\": [\"specific action\", ...]}\n"
+"category is the class of the root cause (update_regression: it began after an UPDATE operation; "
+"recovered: it was wrong in the window but is fine now; unknown: the data does not say, with a low "
+"confidence, rather than a guess). scope is account when other clusters of the account show the same problem.";
 
 static json_t *
 first_message(const struct inv *inv)
@@ -49,7 +53,7 @@ parse_final(struct inv *inv, const char *text, struct report *r, char *err, size
 {
 	const char *a = strchr(text, '{'), *z = strrchr(text, '}');
 	json_t *j, *e, *rec;
-	const char *sev, *rc;
+	const char *sev, *rc, *cat, *scope;
 	double c;
 	size_t i;
 
@@ -75,6 +79,11 @@ parse_final(struct inv *inv, const char *text, struct report *r, char *err, size
 	c = srw_json_num(j, "confidence", &c) && isfinite(c) ? c : 0.5;
 	r->confidence = c < 0 ? 0 : c > 1 ? 1 : c;
 	r->root_cause = srw_xstrdup(rc);
+	if ((cat = srw_json_str(j, "category")) && inv_category_known(cat))
+		snprintf(r->category, sizeof r->category, "%s", cat);
+	if ((scope = srw_json_str(j, "scope")) && (strcmp(scope, "cluster") == 0 ||
+	    strcmp(scope, "account") == 0))
+		snprintf(r->scope, sizeof r->scope, "%s", scope);
 	json_array_foreach(json_object_get(j, "evidence"), i, e) {
 		const char *t = json_is_string(e) ? json_string_value(e) : srw_json_str(e, "text");
 		const char *id = srw_json_str(e, "tool_call");

@@ -9,6 +9,7 @@ struct inv {
 	srw_db *db;		/* reads and report writes */
 	srw_db *ro;		/* run_sql: INVESTIGATE_DB_USER or a second session */
 	bool ro_failed;
+	bool no_sections;	/* alerts.alert_sections missing: scan lark_alerts */
 	int64_t now_ms;		/* "now" for every time window (--now) */
 	long row_limit;		/* run_sql rows (--row-limit, 200) */
 	long budget;		/* bytes of one tool result given to the model */
@@ -44,6 +45,8 @@ struct report {
 	char severity[16];	/* Critical, Warning, Info */
 	double confidence;	/* 0..1 */
 	char *root_cause;
+	char category[32];	/* be_down, disk_full, …, recovered, unknown (investigate(1)) */
+	char scope[16];		/* cluster or account; empty: not said */
 	json_t *evidence;	/* [{text, tool_call, tool}] */
 	json_t *recommendations;	/* [string] */
 	char model[128];
@@ -58,6 +61,12 @@ void report_evidence(struct report *r, const struct inv *inv, const char *call_i
 void report_recommend(struct report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void report_free(struct report *r);
+
+/* The root-cause classes a report names (report.category). */
+#define INV_CATEGORIES "be_down|update_regression|disk_full|fe_heap|compaction_backlog|" \
+	"query_errors|slow_queries|cpu_saturation|load_failures|mv_refresh_failed|" \
+	"fe_checkpoint_lag|operation_stuck|recovered|unknown"
+bool inv_category_known(const char *s);
 
 /* rules.c: the deterministic investigator */
 void investigate_rules(struct inv *inv, struct report *r);

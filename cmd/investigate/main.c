@@ -20,21 +20,44 @@ static srw_table *t_inv, *t_mem;
 static int status = SRW_EX_OK;
 static long ndone;
 
-static void
-usage(int code)
-{
-	fprintf(code ? stderr : stdout,
-	    "usage: investigate [--offline] [--provider anthropic|openai] [--model M]\n"
-	    "                   [--max-rounds N] [--max-tokens N] [--timeout DUR]\n"
-	    "                   [--tool-budget BYTES] [--row-limit N] [--sql-timeout SEC]\n"
-	    "                   [--format ndjson|markdown] [--dry-run] [--now TIME]\n"
-	    "                   [--cluster ID] [--strict] [--reject FILE] [--progress] [-v]\n"
-	    "                   [FILE ...]\n"
-	    "       investigate kb-load [--dry-run] DIR\n"
-	    "       investigate search [--mode hybrid|fulltext|vector] [--limit N]\n"
-	    "                   [--sr-version V] [--format ndjson|markdown] QUERY ...\n");
-	exit(code);
-}
+enum { OPT_PROVIDER = SRW_OPT_LONG, OPT_MODEL, OPT_MAX_ROUNDS, OPT_MAX_TOKENS,
+	OPT_TIMEOUT, OPT_TOOL_BUDGET, OPT_ROW_LIMIT, OPT_SQL_TIMEOUT, OPT_NOW, OPT_SR_VERSION,
+	OPT_STRICT, OPT_REJECT };
+
+static const char synopsis[] =
+    "investigate [--offline] [--provider anthropic|openai] [--model M]\n"
+    "                   [--max-rounds N] [--max-tokens N] [--timeout DUR]\n"
+    "                   [--tool-budget BYTES] [--row-limit N] [--sql-timeout SEC]\n"
+    "                   [--format ndjson|markdown] [--dry-run] [--now TIME]\n"
+    "                   [--cluster ID] [--strict] [--reject FILE] [--progress] [-v]\n"
+    "                   [FILE ... | -]\n"
+    "       investigate kb-load [--dry-run] DIR\n"
+    "       investigate search [--mode hybrid|fulltext|vector] [--limit N]\n"
+    "                   [--sr-version V] [--format ndjson|markdown] QUERY ...";
+
+static const srw_opt opts[] = {
+	{ "offline", 'o', NULL, "the rule-based investigator, no LLM" },
+	{ "provider", OPT_PROVIDER, "NAME", "anthropic (default) or openai" },
+	{ "model", OPT_MODEL, "M", "the model (default $INVESTIGATE_MODEL)" },
+	{ "max-rounds", OPT_MAX_ROUNDS, "N", "tool rounds per investigation, 1 to 100 (12)" },
+	{ "max-tokens", OPT_MAX_TOKENS, "N", "tokens per answer, 256 to 200000 (4096)" },
+	{ "timeout", OPT_TIMEOUT, "DUR", "time for one investigation (default 5m)" },
+	{ "tool-budget", OPT_TOOL_BUDGET, "BYTES", "bytes of tool output per call (16384)" },
+	{ "row-limit", OPT_ROW_LIMIT, "N", "rows per SQL answer (default 200)" },
+	{ "sql-timeout", OPT_SQL_TIMEOUT, "SEC", "server time limit per query (default 10)" },
+	{ "format", 'f', "FMT", "ndjson (default) or markdown" },
+	{ "dry-run", 'n', NULL, "store nothing" },
+	{ "now", OPT_NOW, "TIME", "investigate as of TIME" },
+	{ "cluster", 'c', "ID", "investigate this cluster, no task input" },
+	{ "mode", 'm', "MODE", "search: hybrid, fulltext or vector" },
+	{ "limit", 'l', "N", "search: hits, 1 to 100 (default 5)" },
+	{ "sr-version", OPT_SR_VERSION, "V", "search: prefer documents for this StarRocks version" },
+	{ "strict", OPT_STRICT, NULL, "the first bad task line is fatal (exit 65)" },
+	{ "reject", OPT_REJECT, "FILE", "keep bad task lines in FILE" },
+	{ "progress", 'p', NULL, "show progress even when stderr is not a terminal" },
+	{ "verbose", 'v', NULL, "more diagnostics (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 /* ---- the report ------------------------------------------------------- */
 
@@ -124,6 +147,9 @@ report_json(struct report *r, const char *task_id, const char *started, int64_t 
 		srw_die(SRW_EX_SOFTWARE, "report of %s: not representable as JSON", inv.cluster_id);
 	if (r->note)
 		json_object_set_new(j, "note", json_string(r->note));
+	json_object_set_new(j, "category", json_string(r->category[0] ? r->category : "unknown"));
+	if (r->scope[0])
+		json_object_set_new(j, "scope", json_string(r->scope));
 	return j;
 }
 
@@ -310,7 +336,7 @@ cmd_search(int argc, char *argv[], enum srw_kb_mode mode)
 	int k;
 
 	if (argc < 1)
-		usage(SRW_EX_USAGE);
+		srw_opt_usage();
 	srw_buf_init(&q);
 	for (k = 0; k < argc; k++) {
 		if (k)
@@ -368,41 +394,12 @@ setup_model(void)
 static long
 count_arg(const char *opt, const char *s, long lo, long hi)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*end || end == s || v < lo || v > hi)
-		srw_die(SRW_EX_USAGE, "%s: want a number from %ld to %ld, not %s", opt, lo, hi, s);
-	return v;
+	return srw_opt_num(s, lo, hi, opt);
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "offline", no_argument, NULL, 'o' },
-		{ "provider", required_argument, NULL, 'P' },
-		{ "model", required_argument, NULL, 'M' },
-		{ "max-rounds", required_argument, NULL, 'R' },
-		{ "max-tokens", required_argument, NULL, 'T' },
-		{ "timeout", required_argument, NULL, 'W' },
-		{ "tool-budget", required_argument, NULL, 'B' },
-		{ "row-limit", required_argument, NULL, 'L' },
-		{ "sql-timeout", required_argument, NULL, 'Q' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "cluster", required_argument, NULL, 'c' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "sr-version", required_argument, NULL, 'V' },
-		{ "strict", no_argument, NULL, 'S' },
-		{ "reject", required_argument, NULL, 'r' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *sub = NULL;
 	char err[512];
 	int ch;
@@ -415,25 +412,31 @@ main(int argc, char *argv[])
 		argc--;
 		argv++;
 	}
-	while ((ch = getopt_long(argc, argv, "ovhnc:m:l:f:", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((ch = srw_opt_next(argc, argv)) != -1) {
 		switch (ch) {
 		case 'o': offline = true; break;
-		case 'P':
+		case OPT_PROVIDER:
 			if (strcmp(optarg, "openai") == 0)
 				openai = true;
 			else if (strcmp(optarg, "anthropic") != 0)
-				srw_die(SRW_EX_USAGE, "--provider: anthropic or openai, not %s", optarg);
+				srw_opt_error("--provider: anthropic or openai, not %s", optarg);
 			break;
-		case 'M': model = optarg; break;
-		case 'R': max_rounds = count_arg("--max-rounds", optarg, 1, 100); break;
-		case 'T': max_tokens = count_arg("--max-tokens", optarg, 256, 200000); break;
-		case 'W':
-			if ((timeout_ms = srw_parse_duration_ms(optarg)) <= 0)
-				srw_die(SRW_EX_USAGE, "--timeout: not a duration: %s", optarg);
+		case OPT_MODEL: model = optarg; break;
+		case OPT_MAX_ROUNDS: max_rounds = count_arg("--max-rounds", optarg, 1, 100); break;
+		case OPT_MAX_TOKENS:
+			max_tokens = count_arg("--max-tokens", optarg, 256, 200000);
 			break;
-		case 'B': inv.budget = count_arg("--tool-budget", optarg, 1024, 1 << 24); break;
-		case 'L': inv.row_limit = count_arg("--row-limit", optarg, 1, 100000); break;
-		case 'Q': inv.sql_timeout_s = count_arg("--sql-timeout", optarg, 1, 3600); break;
+		case OPT_TIMEOUT:
+			timeout_ms = srw_opt_duration(optarg, 1, INT64_MAX, "--timeout");
+			break;
+		case OPT_TOOL_BUDGET:
+			inv.budget = count_arg("--tool-budget", optarg, 1024, 1 << 24);
+			break;
+		case OPT_ROW_LIMIT: inv.row_limit = count_arg("--row-limit", optarg, 1, 100000); break;
+		case OPT_SQL_TIMEOUT:
+			inv.sql_timeout_s = count_arg("--sql-timeout", optarg, 1, 3600);
+			break;
 		case 'f':
 			if (strcmp(optarg, "markdown") == 0)
 				markdown = true;
@@ -441,7 +444,7 @@ main(int argc, char *argv[])
 				srw_die(SRW_EX_USAGE, "--format: ndjson or markdown, not %s", optarg);
 			break;
 		case 'n': dry_run = true; break;
-		case 'N':
+		case OPT_NOW:
 			if (srw_time_parse(optarg, &inv.now_ms) != 0)
 				srw_die(SRW_EX_USAGE, "--now: not a time: %s", optarg);
 			break;
@@ -451,13 +454,11 @@ main(int argc, char *argv[])
 				srw_die(SRW_EX_USAGE, "--mode: hybrid, fulltext or vector, not %s", optarg);
 			break;
 		case 'l': limit = count_arg("--limit", optarg, 1, 100); break;
-		case 'V': version = optarg; break;
-		case 'S': strict = true; break;
-		case 'r': reject_path = optarg; break;
+		case OPT_SR_VERSION: version = optarg; break;
+		case OPT_STRICT: strict = true; break;
+		case OPT_REJECT: reject_path = optarg; break;
 		case 'p': srw_progress_force(true); break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		case 'h': usage(SRW_EX_OK); break;
-		default: usage(SRW_EX_USAGE);
 		}
 	}
 	argc -= optind;
@@ -465,13 +466,13 @@ main(int argc, char *argv[])
 	inv.kl_url = srw_env("KNOWLEDGE_LAKE_URL", NULL);
 
 	if (sub && strcmp(sub, "search") == 0 && argc < 1)
-		usage(SRW_EX_USAGE);
+		srw_opt_usage();
 	if (sub && strcmp(sub, "search") == 0 && inv.kl_url) {
 		status = cmd_search(argc, argv, inv.kb_mode);
 		return srw_finish(status);
 	}
 	if (sub && strcmp(sub, "kb-load") == 0 && argc != 1)
-		usage(SRW_EX_USAGE);
+		srw_opt_usage();
 	if (!sub)
 		setup_model();
 	if (!(inv.db = srw_db_open(3, err, sizeof err)))
@@ -494,7 +495,8 @@ main(int argc, char *argv[])
 		if (srw_ndjson_reject_count() && status == SRW_EX_OK)
 			status = SRW_EX_REJECTED;
 	}
-	if (ndone && srw_progress_on()) {
+	/* one line even without a terminal, so a cron journal shows the run */
+	if (!sub) {
 		srw_progress_end();
 		fprintf(stderr, "%s: %ld investigated\n", srw_progname(), ndone);
 	}

@@ -4,8 +4,21 @@
  * (row counts kept). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <strings.h>
 
 #include "inv.h"
+
+/* Microseconds on the monotonic clock: a tool call's "us" (its "ms" is
+ * whole milliseconds, too coarse for the ones that take under one). */
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 #define SCHEMA_CLUSTER "{\"type\":\"object\",\"properties\":{\"cluster_id\":{\"type\":\"string\"," \
 	"\"description\":\"cluster id, e.g. c-8f3a21 (default: the task's cluster)\"}"
@@ -15,7 +28,7 @@ static const char *const schemas[][3] = {
 	  "Profile of a cluster (tier, region, account, StarRocks version, cloud, config) and its latest risk snapshot (score, risk level, top factors, firing alert counts).",
 	  SCHEMA_CLUSTER "}}" },
 	{ "query_cluster_alerts",
-	  "Alert sections of a cluster in the last N hours (Lark and Alertmanager alerts, pipe-joined cards split): counts of firing and resolved by alert name, and the latest sections with their detail.",
+	  "Alert sections of a cluster in the last N hours (Lark and Alertmanager alerts, pipe-joined cards split): counts of firing and resolved by alert name, per name when it first and last fired and last resolved (by_name; an alert resolved after its last firing is no longer active), and the latest sections with their detail.",
 	  SCHEMA_CLUSTER ",\"hours\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":720,\"description\":\"look-back window in hours (default 24)\"}}}" },
 	{ "query_cluster_metrics",
 	  "Hourly metric snapshots of a cluster (avg/min/max per hour) for the 14 health dimensions: cpu, FE/BE heap, disk used %, compaction score, query p99/p95 latency, error %, query rate, BE memory, rowsets, BE alive ratio, failed transactions, connections, failed compactions. Returns per-metric summaries (first, last, window max, trend); with metric set, also the hourly rows.",
@@ -173,12 +186,80 @@ like_contains(struct inv *inv, srw_buf *b, const char *s)
 	srw_buf_free(&pat);
 }
 
-static json_t *
-t_alerts(struct inv *inv, const json_t *args, char *err, size_t errsz)
+/* What query_cluster_alerts gathers: firing and resolved counts per name,
+ * per name when it first and last fired and last resolved (so "still
+ * firing" and "since when" do not depend on the sections listed), and the
+ * newest 40 sections. */
+struct alert_acc {
+	json_t *firing, *resolved, *names, *secs;
+	long n;
+};
+
+/* Sections arrive newest first. */
+static void
+alert_add(struct alert_acc *a, const char *at, const char *status, const char *name,
+    const char *detail)
 {
-	const char *c = arg_cluster(inv, args);
-	long hours = arg_long(args, "hours", 24, 1, 720), total = 0;
-	json_t *firing = json_object(), *resolved = json_object(), *secs = json_array(), *out;
+	bool fire = strcmp(status, "Firing") == 0;
+	json_t *m = fire ? a->firing : a->resolved, *nm = json_object_get(a->names, name);
+
+	json_object_set_new(m, name, json_integer(json_integer_value(json_object_get(m, name)) + 1));
+	if (!nm) {
+		nm = json_object();
+		json_object_set_new(a->names, name, nm);
+	}
+	if (fire) {
+		if (!json_object_get(nm, "last_firing"))
+			json_object_set_new(nm, "last_firing", json_string(at));
+		json_object_set_new(nm, "first_firing", json_string(at));
+	} else if (!json_object_get(nm, "last_resolved")) {
+		json_object_set_new(nm, "last_resolved", json_string(at));
+	}
+	a->n++;
+	if (json_array_size(a->secs) < 40) {
+		char det[301];
+
+		snprintf(det, sizeof det, "%s", detail ? detail : "");
+		json_array_append_new(a->secs, json_pack("{s:s,s:s,s:s,s:s}", "created_at", at,
+		    "status", status, "alert_name", name, "detail", det));
+	}
+}
+
+/* The cluster's sections from alerts.alert_sections: an index range on
+ * (cluster_id, created_at).  Returns 0, -1 on error, -2 if
+ * the table is missing (a deployment without it: the cards are scanned). */
+static int
+alerts_indexed(struct inv *inv, const char *c, long hours, struct alert_acc *a)
+{
+	srw_res *r;
+	srw_buf q;
+	char **row;
+
+	srw_buf_init(&q);
+	srw_buf_adds(&q, "SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), alert_status,"
+	    " alert_name, alert_detail FROM alerts.alert_sections WHERE cluster_id = ");
+	quote(inv, &q, c);
+	srw_buf_adds(&q, " AND ");
+	window(inv, &q, "created_at", hours);
+	srw_buf_adds(&q, " ORDER BY created_at DESC, section_id LIMIT 5000");
+	r = srw_db_query_retry(inv->db, q.s, 2);
+	srw_buf_free(&q);
+	if (!r)
+		return srw_db_errno(inv->db) == 1146 ? -2 : -1;	/* ER_NO_SUCH_TABLE */
+	while ((row = srw_res_next(r, NULL))) {
+		if (!row[0] || !row[1] || !row[2])
+			continue;
+		alert_add(a, row[0], row[1], row[2], row[3]);
+	}
+	srw_res_free(r);
+	return 0;
+}
+
+/* Without alerts.alert_sections: the cards of the window whose cluster_id
+ * contains c, split (a scan that grows with the table). */
+static int
+alerts_scan(struct inv *inv, const char *c, long hours, struct alert_acc *a)
+{
 	srw_res *r;
 	srw_buf q;
 	char **row;
@@ -191,41 +272,47 @@ t_alerts(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	srw_buf_adds(&q, " ORDER BY created_at DESC LIMIT 5000");
 	r = srw_db_query_retry(inv->db, q.s, 2);
 	srw_buf_free(&q);
-	if (!r) {
-		json_decref(firing);
-		json_decref(resolved);
-		json_decref(secs);
-		return fail(err, errsz, "query failed: %s", srw_db_error(inv->db));
-	}
+	if (!r)
+		return -1;
 	while ((row = srw_res_next(r, NULL))) {
 		srw_section *s;
-		int n = srw_sections_split_cols(row, &s), i;
+		int k = srw_sections_split_cols(row, &s), i;
 
-		for (i = 0; i < n; i++) {
-			json_t *m;
-			bool fire = strcmp(s[i].alert_status, "Firing") == 0;
-
-			if (strcmp(s[i].cluster_id, c) != 0)
-				continue;
-			total++;
-			m = fire ? firing : resolved;
-			json_object_set_new(m, s[i].alert_name,
-			    json_integer(json_integer_value(json_object_get(m, s[i].alert_name)) + 1));
-			if (json_array_size(secs) < 40) {
-				char det[301];
-
-				snprintf(det, sizeof det, "%s", s[i].alert_detail);
-				json_array_append_new(secs, json_pack("{s:s,s:s,s:s,s:s}",
-				    "created_at", s[i].created_at, "status", s[i].alert_status,
-				    "alert_name", s[i].alert_name, "detail", det));
-			}
-		}
-		srw_sections_free(s, n);
+		for (i = 0; i < k; i++)
+			if (strcmp(s[i].cluster_id, c) == 0)
+				alert_add(a, s[i].created_at, s[i].alert_status, s[i].alert_name,
+				    s[i].alert_detail);
+		srw_sections_free(s, k);
 	}
 	srw_res_free(r);
-	out = json_pack("{s:s,s:I,s:o,s:o,s:I,s:o}", "cluster_id", c, "hours", (json_int_t)hours,
-	    "firing", firing, "resolved", resolved, "row_count", (json_int_t)total, "rows", secs);
-	return out;
+	return 0;
+}
+
+static json_t *
+t_alerts(struct inv *inv, const json_t *args, char *err, size_t errsz)
+{
+	const char *c = arg_cluster(inv, args);
+	long hours = arg_long(args, "hours", 24, 1, 720);
+	struct alert_acc a = { json_object(), json_object(), json_object(), json_array(), 0 };
+	int rc = -2;
+
+	if (!inv->no_sections && (rc = alerts_indexed(inv, c, hours, &a)) == -2) {
+		srw_warn("alerts.alert_sections is missing: scanning alerts.lark_alerts"
+		    " (load sql/*/alerts.alert_sections.sql and run alert-sections --all)");
+		inv->no_sections = true;
+	}
+	if (inv->no_sections)
+		rc = alerts_scan(inv, c, hours, &a);
+	if (rc < 0) {
+		json_decref(a.firing);
+		json_decref(a.resolved);
+		json_decref(a.names);
+		json_decref(a.secs);
+		return fail(err, errsz, "query failed: %s", srw_db_error(inv->db));
+	}
+	return json_pack("{s:s,s:I,s:o,s:o,s:o,s:I,s:o}", "cluster_id", c, "hours", (json_int_t)hours,
+	    "firing", a.firing, "resolved", a.resolved, "by_name", a.names,
+	    "row_count", (json_int_t)a.n, "rows", a.secs);
 }
 
 static json_t *t_mquery(struct inv *inv, const json_t *args, const char *c, long hours,
@@ -435,24 +522,34 @@ t_similar(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	}
 	acct = srw_json_str(json_array_get(me, 0), "account_name");
 	ver = srw_json_str(json_array_get(me, 0), "sr_version");
-	srw_buf_reset(&q);
-	srw_buf_adds(&q, "SELECT cluster_id, cluster_name, account_name, sr_version, tier"
-	    " FROM ops.dim_customer_profile WHERE cluster_id <> ");
-	quote(inv, &q, c);
-	srw_buf_adds(&q, " AND (1 = 0");
-	if (acct && *acct) {
-		srw_buf_adds(&q, " OR account_name = ");
-		quote(inv, &q, acct);
-	}
-	if (ver && *ver) {
-		srw_buf_adds(&q, " OR sr_version = ");
-		quote(inv, &q, ver);
-	}
-	srw_buf_adds(&q, ") ORDER BY cluster_id LIMIT 100");
-	if (!(list = rows(inv->db, q.s, err, errsz))) {
-		json_decref(me);
-		srw_buf_free(&q);
-		return NULL;
+	/* the account's clusters, then the version's: two index lookups
+	 * (an OR of the two merges and sorts every match) */
+	list = json_array();
+	for (i = 0; i < 2; i++) {
+		const char *col = i ? "sr_version" : "account_name", *val = i ? ver : acct;
+		json_t *part;
+
+		if (!val || !*val || json_array_size(list) >= 100)
+			continue;
+		srw_buf_reset(&q);
+		srw_buf_printf(&q, "SELECT cluster_id, cluster_name, account_name, sr_version, tier"
+		    " FROM ops.dim_customer_profile WHERE %s = ", col);
+		quote(inv, &q, val);
+		srw_buf_adds(&q, " AND cluster_id <> ");
+		quote(inv, &q, c);
+		if (i && acct && *acct) {
+			srw_buf_adds(&q, " AND account_name <> ");
+			quote(inv, &q, acct);
+		}
+		srw_buf_printf(&q, " ORDER BY cluster_id LIMIT %zu", 100 - json_array_size(list));
+		if (!(part = rows(inv->db, q.s, err, errsz))) {
+			json_decref(list);
+			json_decref(me);
+			srw_buf_free(&q);
+			return NULL;
+		}
+		json_array_extend(list, part);
+		json_decref(part);
 	}
 	risk = NULL;
 	if (json_array_size(list)) {
@@ -499,6 +596,80 @@ t_similar(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	return out;
 }
 
+static const char *
+ci_find(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (; *s; s++)
+		if (strncasecmp(s, w, n) == 0)
+			return s;
+	return NULL;
+}
+
+/* run_sql's account must hold nothing but SELECT on named schemas: a
+ * grant of anything else, or of SELECT on every schema (*.* on MariaDB,
+ * ALL DATABASES on StarRocks: mysql.user's hashes), is refused.  Grants of
+ * roles ("GRANT `r` TO …") carry no ON: the role's own grants are listed
+ * with them when it is the session's role. */
+static int
+ro_grants_ok(srw_db *db, char *why, size_t whysz)
+{
+	srw_res *r = srw_db_query(db, "SHOW GRANTS");
+	char **row;
+	int ok = 0;
+
+	if (!r) {
+		snprintf(why, whysz, "SHOW GRANTS failed: %s", srw_db_error(db));
+		return -1;
+	}
+	while (ok == 0 && (row = srw_res_next(r, NULL))) {
+		unsigned i;
+
+		for (i = 0; i < srw_res_ncols(r) && ok == 0; i++) {
+			const char *g = row[i], *on;
+			char privs[512];
+			size_t n;
+
+			if (!g || strncasecmp(g, "GRANT ", 6) != 0 || !(on = ci_find(g, " ON ")))
+				continue;
+			n = (size_t)(on - g) - 6;
+			if (n >= sizeof privs)
+				n = sizeof privs - 1;
+			memcpy(privs, g + 6, n);
+			privs[n] = '\0';
+			for (char *p = strtok(privs, ","); p; p = strtok(NULL, ",")) {
+				while (*p == ' ')
+					p++;
+				for (char *e = p + strlen(p); e > p && e[-1] == ' ';)
+					*--e = '\0';
+				if (strcasecmp(p, "USAGE") != 0 && strcasecmp(p, "SELECT") != 0 &&
+				    strcasecmp(p, "SHOW VIEW") != 0) {
+					snprintf(why, whysz, "its account may %s (%.200s); grant it SELECT only",
+					    p, g);
+					ok = -1;
+					break;
+				}
+				if (strcasecmp(p, "SELECT") == 0 && (strstr(on, "*.*") ||
+				    ci_find(on, "ALL DATABASES") || ci_find(on, "ALL CATALOGS"))) {
+					snprintf(why, whysz, "its account may read every schema (%.200s);"
+					    " grant SELECT on the srwatch schemas only", g);
+					ok = -1;
+					break;
+				}
+			}
+		}
+	}
+	srw_res_free(r);
+	return ok;
+}
+
+/*
+ * run_sql runs only on its own read-only account (INVESTIGATE_DB_USER),
+ * never on the tool's read-write one: the guard is the first line, the
+ * account the one that holds when the guard is wrong.  StarRocks has no
+ * read-only session to add, so on StarRocks the account is all there is.
+ */
 static srw_db *
 ro_db(struct inv *inv, char *err, size_t errsz)
 {
@@ -513,13 +684,21 @@ ro_db(struct inv *inv, char *err, size_t errsz)
 		snprintf(err, errsz, "%s", why);
 	if (inv->ro || inv->ro_failed)
 		return inv->ro;
-	if (user && pwfile && !(pw = srw_read_secret_file(pwfile, why, sizeof why))) {
+	if (!user || !*user) {
+		inv->ro_failed = true;
+		snprintf(why, sizeof why, "run_sql is unavailable: no read-only account is configured"
+		    " (set INVESTIGATE_DB_USER, and INVESTIGATE_DB_PASSWORD_FILE, to an account"
+		    " with SELECT on the srwatch schemas only; see investigate(1))");
+		snprintf(err, errsz, "%s", why);
+		return NULL;
+	}
+	if (pwfile && !(pw = srw_read_secret_file(pwfile, why, sizeof why))) {
 		inv->ro_failed = true;
 		snprintf(err, errsz, "%s", why);
 		return NULL;
 	}
-	if (!(inv->ro = srw_db_open_as(user, user ? (pw ? pw : srw_env("INVESTIGATE_DB_PASSWORD", "")) :
-	    NULL, 1, why, sizeof why))) {
+	if (!(inv->ro = srw_db_open_as(user, pw ? pw : srw_env("INVESTIGATE_DB_PASSWORD", ""),
+	    1, why, sizeof why))) {
 		inv->ro_failed = true;
 		snprintf(err, errsz, "run_sql is unavailable: %s", why);
 		snprintf(why, sizeof why, "%s", err);
@@ -527,6 +706,16 @@ ro_db(struct inv *inv, char *err, size_t errsz)
 		return NULL;
 	}
 	free(pw);
+	if (ro_grants_ok(inv->ro, err, errsz) != 0) {
+		snprintf(why, sizeof why, "run_sql is unavailable: INVESTIGATE_DB_USER=%.64s is not"
+		    " read-only: %s", user, err);
+		snprintf(err, errsz, "%s", why);
+		srw_warn("%s", why);
+		srw_db_close(inv->ro);
+		inv->ro = NULL;
+		inv->ro_failed = true;
+		return NULL;
+	}
 	/* a server-side time limit, and a read-only session where the server has one */
 	srw_buf_init(&q);
 	if (srw_db_dialect(inv->ro) == SRW_DIALECT_MARIADB) {
@@ -541,6 +730,13 @@ ro_db(struct inv *inv, char *err, size_t errsz)
 	return inv->ro;
 }
 
+/*
+ * Rows are read one at a time (a streamed result) and stop at the byte
+ * budget: the model sees at most that much anyway, and a result the size
+ * of rows x max_allowed_packet (REPEAT('x', 8000000) over 40 rows) never
+ * reaches memory.  The connection is cut when rows remain unread, and
+ * reopened by the next call.
+ */
 static json_t *
 t_sql(struct inv *inv, const json_t *args, char *err, size_t errsz)
 {
@@ -548,7 +744,11 @@ t_sql(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	char *run, why[512];
 	srw_db *db;
 	srw_res *r;
-	json_t *rs;
+	json_t *rs, *out;
+	char **row;
+	unsigned long *lens;
+	size_t bytes = 2, total = 0;
+	bool cut = false;
 
 	if (!sql)
 		return fail(err, errsz, "refused: give the statement as the string argument \"sql\"%s", "");
@@ -558,18 +758,77 @@ t_sql(struct inv *inv, const json_t *args, char *err, size_t errsz)
 		free(run);
 		return NULL;
 	}
-	r = srw_db_query(db, run);
-	if (!r) {
+	if (!(r = srw_db_query_stream(db, run))) {
 		snprintf(err, errsz, "the server refused the statement: %s", srw_db_error(db));
 		free(run);
 		return NULL;
 	}
-	rs = srw_res_to_json(r);
-	srw_res_free(r);
-	rs = json_pack("{s:s,s:I,s:I,s:o}", "sql", run, "row_limit", (json_int_t)inv->row_limit,
+	rs = json_array();
+	while ((row = srw_res_next(r, &lens))) {
+		json_t *o = json_object();
+		size_t rowbytes = 2;
+
+		for (unsigned i = 0; i < srw_res_ncols(r); i++) {
+			const char *name = srw_res_colname(r, i);
+			json_t *v;
+
+			/* a value past half the budget is never copied whole (cut
+			 * at a UTF-8 character's start), so one row still fits */
+			if (row[i] && (long)lens[i] > inv->budget / 2) {
+				size_t k = (size_t)inv->budget / 2;
+
+				while (k > 0 && ((unsigned char)row[i][k] & 0xC0) == 0x80)
+					k--;
+				if (!(v = json_stringn(row[i], k)))
+					v = json_string("");
+				cut = true;
+			} else {
+				v = srw_res_value_json(r, i, row, lens);
+			}
+			rowbytes += strlen(name) + 4 + (row[i] ? lens[i] : 4);
+			json_object_set_new(o, name, v);
+		}
+		total++;
+		if (json_array_size(rs) > 0 && (long)(bytes + rowbytes) > inv->budget) {
+			json_decref(o);
+			cut = true;
+			break;
+		}
+		bytes += rowbytes;
+		json_array_append_new(rs, o);
+		if ((long)bytes > inv->budget) {
+			cut = true;
+			break;
+		}
+	}
+	if (cut) {
+		srw_res_abandon(r);
+		srw_db_close(inv->ro);
+		inv->ro = NULL;
+	} else {
+		unsigned e = srw_db_errno(db);
+
+		srw_res_free(r);
+		if (e) {
+			snprintf(err, errsz, "the server stopped the statement: %s", srw_db_error(db));
+			json_decref(rs);
+			free(run);
+			return NULL;
+		}
+	}
+	out = json_pack("{s:s,s:I,s:I,s:o}", "sql", run, "row_limit", (json_int_t)inv->row_limit,
 	    "row_count", (json_int_t)json_array_size(rs), "rows", rs);
+	if (cut) {
+		char note[300];
+
+		snprintf(note, sizeof note, "truncated: reading stopped after %zu rows at the"
+		    " %ld-byte budget (values cut at %ld bytes); the rest was not fetched. Narrow"
+		    " the query (fewer columns, LEFT(col, N), a WHERE, a LIMIT)", total,
+		    inv->budget, inv->budget / 2);
+		json_object_set_new(out, "truncated", json_string(note));
+	}
 	free(run);
-	return rs;
+	return out;
 }
 
 static json_t *
@@ -693,7 +952,7 @@ tool_run(struct inv *inv, const char *id, const char *name, const json_t *args,
 {
 	char err[1024] = "";
 	json_t *res = NULL, *call, *noargs = NULL;
-	int64_t t0 = srw_now_ms();
+	int64_t t0 = srw_now_ms(), u0 = mono_us();
 	size_t i;
 
 	if (!json_is_object(args))
@@ -709,9 +968,9 @@ tool_run(struct inv *inv, const char *id, const char *name, const json_t *args,
 	if (!res)
 		res = json_pack("{s:s}", "error", err);
 	*text = fit(res, inv->budget);
-	call = json_pack("{s:s,s:s,s:O,s:I,s:I,s:b}", "id", id, "name", name, "arguments", args,
-	    "ms", (json_int_t)(srw_now_ms() - t0), "bytes", (json_int_t)strlen(*text),
-	    "error", *is_error);
+	call = json_pack("{s:s,s:s,s:O,s:I,s:I,s:I,s:b}", "id", id, "name", name, "arguments", args,
+	    "ms", (json_int_t)(srw_now_ms() - t0), "us", (json_int_t)(mono_us() - u0),
+	    "bytes", (json_int_t)strlen(*text), "error", *is_error);
 	if (*is_error)
 		json_object_set_new(call, "reason", json_string(err));
 	json_array_append_new(inv->calls, call);

@@ -29,16 +29,28 @@ struct fetch {
 	srw_lark *lark;
 };
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: lark-fetch [--chat ID] [--timeout DURATION] [--progress] [-v] [DATE [DATE]]\n"
-	    "       lark-fetch [--chat ID] --backfill N | --catch-up | --today\n"
-	    "       lark-fetch [--chat ID] --since TIME [--until TIME]\n"
-	    "       lark-fetch --list-days [same arguments]\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_BACKFILL = SRW_OPT_LONG, OPT_CATCH_UP, OPT_TODAY, OPT_SINCE, OPT_UNTIL,
+	OPT_CHAT, OPT_LIST_DAYS, OPT_PROGRESS, OPT_TIMEOUT };
+
+static const char synopsis[] =
+    "lark-fetch [--chat ID] [--timeout DURATION] [--progress] [-v] [DATE [DATE]]\n"
+    "       lark-fetch [--chat ID] --backfill N | --catch-up | --today\n"
+    "       lark-fetch [--chat ID] --since TIME [--until TIME]\n"
+    "       lark-fetch --list-days [same arguments]";
+
+static const srw_opt opts[] = {
+	{ "chat", OPT_CHAT, "ID", "the chat to read (default $LARK_CHAT_ID, else BYOC Online Alarm)" },
+	{ "backfill", OPT_BACKFILL, "N", "the N Pacific days before today" },
+	{ "catch-up", OPT_CATCH_UP, NULL, "yesterday and today so far" },
+	{ "today", OPT_TODAY, NULL, "today so far" },
+	{ "since", OPT_SINCE, "TIME", "one window from TIME (RFC 3339 or epoch)" },
+	{ "until", OPT_UNTIL, "TIME", "... to TIME (default now)" },
+	{ "list-days", OPT_LIST_DAYS, NULL, "print the Pacific days it would fetch, fetch nothing" },
+	{ "timeout", OPT_TIMEOUT, "DURATION", "per request (default 30s)" },
+	{ "progress", OPT_PROGRESS, NULL, "show progress even when stderr is not a terminal" },
+	{ "verbose", 'v', NULL, "messages per day on stderr (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static void
 day_window(int64_t days, struct window *w)
@@ -160,20 +172,6 @@ list_days(const struct window *w, size_t nw)
 int
 main(int argc, char *argv[])
 {
-	static const struct option lopts[] = {
-		{ "backfill", required_argument, NULL, 'b' },
-		{ "catch-up", no_argument, NULL, 'c' },
-		{ "today", no_argument, NULL, 't' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "chat", required_argument, NULL, 'C' },
-		{ "list-days", no_argument, NULL, 'L' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *chat = NULL, *since = NULL, *until = NULL, *id, *secret;
 	long backfill = 0;
 	int64_t timeout_ms = 30000;
@@ -182,37 +180,36 @@ main(int argc, char *argv[])
 	struct window *w;
 	struct fetch f = { 0 };
 	size_t nw = 0, i;
-	char err[512], *end;
+	char err[512];
 	int c, rc = 0, modes;
 
 	srw_init("lark-fetch", argc, argv);
-	while ((c = getopt_long(argc, argv, "vh", lopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
-		case 'b':
-			backfill = strtol(optarg, &end, 10);
-			if (*end || backfill < 1 || backfill > MAX_DAYS)
-				srw_die(SRW_EX_USAGE, "--backfill: 1 to %d days", MAX_DAYS);
-			break;
-		case 'c': catchup = true; break;
-		case 't': today = true; break;
-		case 'S': since = optarg; break;
-		case 'U': until = optarg; break;
-		case 'C': chat = optarg; break;
-		case 'L': listdays = true; break;
-		case 'P': srw_progress_force(true); break;
-		case 'T':
-			if ((timeout_ms = srw_parse_duration_ms(optarg)) <= 0)
-				srw_die(SRW_EX_USAGE, "--timeout wants a duration such as 30s");
+		case OPT_BACKFILL: backfill = srw_opt_num(optarg, 1, MAX_DAYS, "--backfill"); break;
+		case OPT_CATCH_UP: catchup = true; break;
+		case OPT_TODAY: today = true; break;
+		case OPT_SINCE: since = optarg; break;
+		case OPT_UNTIL: until = optarg; break;
+		case OPT_CHAT: chat = optarg; break;
+		case OPT_LIST_DAYS: listdays = true; break;
+		case OPT_PROGRESS: srw_progress_force(true); break;
+		case OPT_TIMEOUT:
+			timeout_ms = srw_opt_duration(optarg, 1, INT64_MAX, "--timeout");
 			break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	modes = (backfill > 0) + catchup + today + (since || until) + (argc > 0);
-	if (argc > 2 || modes > 1 || (until && !since))
-		usage();
+	if (argc > 2)
+		srw_opt_error("at most two dates");
+	if (modes > 1)
+		srw_opt_error("dates, --backfill, --catch-up, --today and --since are one each");
+	if (until && !since)
+		srw_opt_error("--until goes with --since");
 
 	/* the windows: Pacific days, or one --since/--until window */
 	if (since) {
@@ -256,8 +253,15 @@ main(int argc, char *argv[])
 		srw_die(SRW_EX_USAGE, "LARK_APP_ID is not set (the Lark app's id)");
 	if (!(secret = srw_env("LARK_APP_SECRET", NULL)))
 		srw_die(SRW_EX_USAGE, "LARK_APP_SECRET is not set (the Lark app's secret)");
-	if (!chat)
-		chat = srw_env("LARK_CHAT_ID", DEFAULT_CHAT);
+	if (!chat && !(chat = srw_env("LARK_CHAT_ID", NULL))) {
+		/* the default is right for the deployment it was written for;
+		 * anyone else should see which channel they are reading */
+		chat = DEFAULT_CHAT;
+		srw_warn("LARK_CHAT_ID is not set: reading the default chat %s "
+		    "(BYOC Online Alarm)", chat);
+	} else {
+		srw_info("reading chat %s", chat);
+	}
 	f.lark = srw_lark_new(srw_env("LARK_BASE_URL", "https://open.larksuite.com"),
 	    id, secret);
 	srw_lark_set_timeout(f.lark, (long)timeout_ms);

@@ -7,16 +7,26 @@
 
 #include "srw.h"
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: mquery 'NAME{label=\"v\",...}' --from T --to T --step DURATION\n"
-	    "              [--fn avg|sum|min|max|rate|increase] [--explain]\n"
-	    "              [--raw FILE] [--rollup FILE] [--format ndjson|text]\n"
-	    "  T: \"YYYY-MM-DD HH:MM:SS\" (UTC), RFC 3339, epoch s/ms, now, now-DURATION\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_FN = SRW_OPT_LONG, OPT_EXPLAIN, OPT_RAW, OPT_ROLLUP, OPT_FORMAT };
+
+static const char synopsis[] =
+    "mquery 'NAME{label=\"v\",...}' --from T --to T --step DURATION\n"
+    "              [--fn avg|sum|min|max|rate|increase] [--explain]\n"
+    "              [--raw FILE] [--rollup FILE] [--format ndjson|text]\n"
+    "  T: \"YYYY-MM-DD HH:MM:SS\" (UTC), RFC 3339, epoch s/ms, now, now-DURATION";
+
+static const srw_opt opts[] = {
+	{ "from", 'f', "T", "the start of the range (required)" },
+	{ "to", 't', "T", "the end of the range, exclusive (required)" },
+	{ "step", 's', "DURATION", "one value per step (required)" },
+	{ "fn", OPT_FN, "FN", "avg (default), sum, min, max, rate or increase" },
+	{ "explain", OPT_EXPLAIN, NULL, "print the plan (which table covers which part)" },
+	{ "raw", OPT_RAW, "FILE", "raw points from an NDJSON file, not the database" },
+	{ "rollup", OPT_ROLLUP, "FILE", "rollup rows from an NDJSON file" },
+	{ "format", OPT_FORMAT, "FMT", "ndjson (default) or text" },
+	{ "verbose", 'v', NULL, "more diagnostics (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static int64_t
 parse_when(const char *s, const char *opt)
@@ -95,19 +105,6 @@ print_series(const json_t *series, bool text)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "step", required_argument, NULL, 's' },
-		{ "fn", required_argument, NULL, 'F' },
-		{ "explain", no_argument, NULL, 'e' },
-		{ "raw", required_argument, NULL, 'R' },
-		{ "rollup", required_argument, NULL, 'U' },
-		{ "format", required_argument, NULL, 'o' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	srw_mquery q = { 0 };
 	srw_mq_source src = { 0 };
 	json_t *series, *plan = NULL;
@@ -116,33 +113,32 @@ main(int argc, char *argv[])
 	int c;
 
 	srw_init("mquery", argc, argv);
-	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'f': q.from = parse_when(optarg, "--from"); have_from = true; break;
 		case 't': q.to = parse_when(optarg, "--to"); have_to = true; break;
-		case 's':
-			if ((q.step = srw_parse_duration_ms(optarg)) <= 0)
-				srw_die(SRW_EX_USAGE, "bad --step '%s'", optarg);
-			break;
-		case 'F':
+		case 's': q.step = srw_opt_duration(optarg, 1, INT64_MAX, "--step"); break;
+		case OPT_FN:
 			if (srw_mq_fn_parse(optarg, &q.fn) != 0)
-				srw_die(SRW_EX_USAGE, "--fn wants avg, sum, min, max, rate or increase");
+				srw_opt_error("--fn wants avg, sum, min, max, rate or increase");
 			break;
-		case 'e': explain = true; break;
-		case 'R': src.raw_path = optarg; break;
-		case 'U': src.rollup_path = optarg; break;
-		case 'o':
+		case OPT_EXPLAIN: explain = true; break;
+		case OPT_RAW: src.raw_path = optarg; break;
+		case OPT_ROLLUP: src.rollup_path = optarg; break;
+		case OPT_FORMAT:
 			if (strcmp(optarg, "text") == 0)
 				text = true;
 			else if (strcmp(optarg, "ndjson") != 0)
-				srw_die(SRW_EX_USAGE, "--format wants ndjson or text");
+				srw_opt_error("--format wants ndjson or text");
 			break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
-	if (optind + 1 != argc || !have_from || !have_to || !q.step)
-		usage();
+	if (optind + 1 != argc)
+		srw_opt_error("one selector, NAME{label=\"v\",...}");
+	if (!have_from || !have_to || !q.step)
+		srw_opt_error("--from, --to and --step are required");
 	if (q.to <= q.from)
 		srw_die(SRW_EX_USAGE, "--from must be before --to");
 	if (srw_mq_parse_selector(argv[optind], &q, err, sizeof err) != 0)
@@ -163,6 +159,9 @@ main(int argc, char *argv[])
 		print_plan(plan, text);
 	else
 		print_series(series, text);
+	/* finding nothing is not an error, but it is said (srwatch(7)) */
+	if (!explain && json_array_size(series) == 0)
+		srw_warn("no series matches %s in that range", argv[optind]);
 	json_decref(series);
 	json_decref(plan);
 	srw_mq_free(&q);

@@ -480,6 +480,7 @@ free_alert(void *p)
 	free(a->clname);
 	free(a->regv);
 	free(a->flap);
+	free(a->tuning);
 	free(a);
 }
 

@@ -2,6 +2,7 @@
  * where, how severe, what to do, and which alerts are noise.  NDJSON rows for
  * alerts.alert_recommendations, or a report (text, markdown, html). */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,29 +13,32 @@
 
 enum fmt { F_NDJSON, F_TEXT, F_MARKDOWN, F_HTML };
 
-static bool use_stdin, list_types, show_progress;
+static bool use_stdin, list_types, show_progress, no_backtest;
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: recommend [--stdin] [--format ndjson|text|markdown|html] [--top N]\n"
-	    "                 [--noisy-count N] [--noisy-clusters N] [--flap N]\n"
-	    "                 [--strict] [--reject FILE] [--progress] [-v] [DATE ...]\n"
-	    "       recommend --types [--format ndjson|text]\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_TOP = SRW_OPT_LONG, OPT_NOISY_COUNT, OPT_NOISY_CLUSTERS, OPT_FLAP, OPT_NO_BACKTEST };
 
-static long
-num_arg(const char *opt, const char *s, long min)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
+static const char synopsis[] =
+    "recommend [--format ndjson|text|markdown|html] [--top N]\n"
+    "                 [--noisy-count N] [--noisy-clusters N] [--flap N]\n"
+    "                 [--strict] [--reject FILE] [--progress] [-v] [-] [DATE ...]\n"
+    "       recommend --types [--format ndjson|text]\n"
+    "       recommend tune NAME [--rule FILE] [--days N | --from TIME --to TIME] [...]";
 
-	if (!*s || *end || v < min)
-		srw_die(SRW_EX_USAGE, "%s wants an integer >= %ld, got '%s'", opt, min, s);
-	return v;
-}
+static const srw_opt opts[] = {
+	{ "stdin", 'i', NULL, "read alert rows from stdin (the same as the operand -)" },
+	{ "format", 'f', "FMT", "ndjson, text, markdown or html" },
+	{ "top", OPT_TOP, "N", "bars in the HTML chart of top alerts (default 10)" },
+	{ "noisy-count", OPT_NOISY_COUNT, "N", "firings a day that make a name noisy (default 10)" },
+	{ "noisy-clusters", OPT_NOISY_CLUSTERS, "N", "clusters that make a name noisy (default 3)" },
+	{ "flap", OPT_FLAP, "N", "re-fires on one cluster that make it flapping (default 3)" },
+	{ "no-backtest", OPT_NO_BACKTEST, NULL, "no backtested advice for noisy alerts (recommend tune)" },
+	{ "types", 't', NULL, "print the alert-type table" },
+	{ "strict", 's', NULL, "stop at the first bad line (exit 65)" },
+	{ "reject", 'r', "FILE", "keep bad lines in FILE" },
+	{ "progress", 'p', NULL, "show progress even when stderr is not a terminal" },
+	{ "verbose", 'v', NULL, "a summary on stderr (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static enum fmt
 parse_format(const char *s)
@@ -184,52 +188,69 @@ summary(const struct rc_state *st)
 	}
 }
 
+/* Each noisy alert with a rule in the suite's table gets the advice of
+ * recommend tune over the week ending with its day, where the stored
+ * history allows (points, or issues people acted on). */
+static void
+backtest_noisy(struct rc_state *st)
+{
+	for (size_t i = 0; i < st->ndays; i++) {
+		struct rc_day *d = st->days[i];
+
+		for (size_t j = 0; d->want && j < d->nalerts; j++) {
+			struct rc_alert *a = d->sorted[j];
+
+			if (a->noisy && !a->tuning)
+				a->tuning = rc_tune_advice(a->name, d->end - 7 * 86400000LL, d->end);
+		}
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "stdin", no_argument, NULL, 'i' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "top", required_argument, NULL, 'T' },
-		{ "noisy-count", required_argument, NULL, 'N' },
-		{ "noisy-clusters", required_argument, NULL, 'C' },
-		{ "flap", required_argument, NULL, 'F' },
-		{ "types", no_argument, NULL, 't' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "reject", required_argument, NULL, 'r' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rc_state st = { .o = { 10, 3, 3, 10 } };
 	srw_ndjson_opts no = { 0 };
 	enum fmt fmt = isatty(STDOUT_FILENO) ? F_TEXT : F_NDJSON;
 	int c, i, status = SRW_EX_OK;
 
 	srw_init("recommend", argc, argv);
-	while ((c = getopt_long(argc, argv, "if:tsr:pvh", longopts, NULL)) != -1) {
+	if (argc > 1 && strcmp(argv[1], "tune") == 0)
+		return srw_finish(rc_tune(argc - 1, argv + 1));
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'i': use_stdin = true; break;
 		case 'f': fmt = parse_format(optarg); break;
-		case 'T': st.o.top = num_arg("--top", optarg, 1); break;
-		case 'N': st.o.noisy_count = num_arg("--noisy-count", optarg, 1); break;
-		case 'C': st.o.noisy_clusters = num_arg("--noisy-clusters", optarg, 1); break;
-		case 'F': st.o.flap_min = num_arg("--flap", optarg, 1); break;
+		case OPT_TOP: st.o.top = srw_opt_num(optarg, 1, LONG_MAX, "--top"); break;
+		case OPT_NOISY_COUNT:
+			st.o.noisy_count = srw_opt_num(optarg, 1, LONG_MAX, "--noisy-count");
+			break;
+		case OPT_NOISY_CLUSTERS:
+			st.o.noisy_clusters = srw_opt_num(optarg, 1, LONG_MAX, "--noisy-clusters");
+			break;
+		case OPT_FLAP: st.o.flap_min = srw_opt_num(optarg, 1, LONG_MAX, "--flap"); break;
+		case OPT_NO_BACKTEST: no_backtest = true; break;
 		case 't': list_types = true; break;
 		case 's': no.strict = true; break;
 		case 'r': no.reject_path = optarg; break;
 		case 'p': srw_progress_force(true); break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	/* "-" is stdin (--stdin is the older spelling); the dates filter it */
+	for (i = 0; i < argc; i++)
+		if (srw_opt_is_stdin(argv[i])) {
+			use_stdin = true;
+			memmove(argv + i, argv + i + 1, (argc - i - 1) * sizeof *argv);
+			argc--, i--;
+		}
 
 	if (list_types) {
 		if (argc || use_stdin)
-			usage();
+			srw_opt_error("--types takes no dates and no input");
 		rc_write_types(stdout, fmt != F_NDJSON);
 		return srw_finish(SRW_EX_OK);
 	}
@@ -250,6 +271,7 @@ main(int argc, char *argv[])
 		st.filter = argc > 0;
 		srw_ndjson_setup(&no);
 		show_progress = srw_progress_on();
+		srw_opt_stdin_notice("alert rows");
 		srw_ndjson_each(stdin, "-", on_row, &st);
 		srw_progress_end();
 		if (!st.filter)
@@ -262,6 +284,8 @@ main(int argc, char *argv[])
 		status = load_db(&st);
 	}
 	rc_finish(&st);
+	if (!use_stdin && !no_backtest)
+		backtest_noisy(&st);
 
 	switch (fmt) {
 	case F_NDJSON: rc_write_ndjson(&st, stdout); summary(&st); break;

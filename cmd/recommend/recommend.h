@@ -42,6 +42,7 @@ struct rc_alert {
 	long prev_fired;	/* same weekday a week earlier; -1 unknown */
 	bool noisy;
 	char reason[128];
+	char *tuning;		/* backtested advice (rc_tune_advice), or NULL */
 };
 
 struct rc_day {
@@ -98,3 +99,10 @@ void rc_write_html(const struct rc_state *st, FILE *fp);
 void rc_write_types(FILE *fp, bool text);
 /* "45s", "12m", "1h05m" */
 char *rc_fmt_dur(int64_t ms, char *buf, size_t n);
+
+/* tune.c: recommend tune NAME (backtest thresholds over stored history) */
+int rc_tune(int argc, char *argv[]);
+/* The one-line backtested advice for alert NAME over [from, to) (malloc'd),
+ * or NULL: no rule for it in the suite's table, no history, or a failure
+ * (said with -vv).  Never exits. */
+char *rc_tune_advice(const char *name, int64_t from, int64_t to);

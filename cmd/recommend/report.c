@@ -127,7 +127,16 @@ rc_write_ndjson(const struct rc_state *st, FILE *fp)
 			jw_time(&b, "first_fired_at", a->first_fired);
 			jw_time(&b, "last_fired_at", a->last_fired);
 			srw_jw_str(&b, "summary", summary(a));
-			srw_jw_str(&b, "recommendation", advice(a));
+			if (a->tuning) {
+				srw_buf r;
+
+				srw_buf_init(&r);
+				srw_buf_printf(&r, "%s Backtest: %s.", advice(a), a->tuning);
+				srw_jw_str(&b, "recommendation", r.s);
+				srw_buf_free(&r);
+			} else {
+				srw_jw_str(&b, "recommendation", advice(a));
+			}
 			srw_jw_end(&b);
 			srw_jw_flush(&b, fp, 1 << 16);
 		}
@@ -317,6 +326,11 @@ rc_write_text(const struct rc_state *st, FILE *fp)
 				fprintf(fp, "    flapping on %zu cluster%s (up to %ld re-fires)\n",
 				    a->nflap, a->nflap == 1 ? "" : "s", a->max_refires);
 			wrap(fp, advice(a), 4, 78);
+			if (a->tuning) {
+				srw_buf_reset(&b);
+				srw_buf_printf(&b, "backtest: %s", a->tuning);
+				wrap(fp, b.s, 4, 78);
+			}
 		}
 		if (d->nunknown) {
 			fprintf(fp, "\nUnknown alert names (add them to the alert-type table):");
@@ -391,6 +405,10 @@ rc_write_markdown(const struct rc_state *st, FILE *fp)
 				    a->nflap == 1 ? "" : "s");
 			fprintf(fp, ": ");
 			md(fp, advice(a));
+			if (a->tuning) {
+				fprintf(fp, " *Backtest:* ");
+				md(fp, a->tuning);
+			}
 			fputc('\n', fp);
 		}
 	}
@@ -563,6 +581,11 @@ rc_write_html(const struct rc_state *st, FILE *fp)
 			}
 			fprintf(fp, "</td><td>");
 			esc(fp, advice(a));
+			if (a->tuning) {
+				fprintf(fp, "<p class=\"backtest\"><b>Backtest:</b> ");
+				esc(fp, a->tuning);
+				fprintf(fp, "</p>");
+			}
 			fprintf(fp, "</td></tr>\n");
 		}
 		fprintf(fp, "</table>\n</section>\n");

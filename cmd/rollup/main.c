@@ -15,6 +15,7 @@
  * lateness gives the same counters. */
 #include <getopt.h>
 #include <math.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,17 +84,29 @@ static srw_point pt;
 static srw_buf keybuf, lbuf, out, arena_tmp;
 static struct rollup_snap *snap;
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: rollup [-r RES[,RES...]] [--lateness DURATION] [--batch] [--max-open N]\n"
-	    "              [--shard I/N] [--strict] [--reject FILE] [FILE ...]\n"
-	    "       rollup --snapshot [--lateness DURATION] [--batch] [--max-open N]\n"
-	    "              [--shard I/N] [--strict] [--reject FILE] [FILE ...]\n"
-	    "  RES: 5m 10m 30m 1h 4h (default: all)\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_LATENESS = SRW_OPT_LONG, OPT_SNAPSHOT, OPT_SHARD, OPT_STRICT, OPT_REJECT, OPT_BATCH,
+	OPT_MAX_OPEN };
+
+static const char synopsis[] =
+    "rollup [-r RES[,RES...]] [--lateness DURATION] [--batch] [--max-open N]\n"
+    "              [--shard I/N] [--strict] [--reject FILE] [FILE ...]\n"
+    "       rollup --snapshot [--lateness DURATION] [--batch] [--max-open N]\n"
+    "              [--shard I/N] [--strict] [--reject FILE] [FILE ...]\n"
+    "  RES: 5m 10m 30m 1h 4h (default: all)";
+
+static const srw_opt opts[] = {
+	{ "resolution", 'r', "RES[,RES]", "bucket sizes: 5m 10m 30m 1h 4h (default all)" },
+	{ "lateness", OPT_LATENESS, "DURATION", "accept points this much older than the newest" },
+	{ "batch", OPT_BATCH, NULL, "input in any order: nothing is final before the end" },
+	{ "max-open", OPT_MAX_OPEN, "N", "at most N open buckets; the oldest flushed first" },
+	{ "snapshot", OPT_SNAPSHOT, NULL, "hourly snapshot rows for amv_hourly_snapshots_v1" },
+	{ "shard", OPT_SHARD, "I/N", "only the series of shard I of N" },
+	{ "strict", OPT_STRICT, NULL, "stop at the first bad line (exit 65)" },
+	{ "reject", OPT_REJECT, "FILE", "keep bad lines in FILE" },
+	{ "progress", 'p', NULL, "show progress even when stderr is not a terminal" },
+	{ "verbose", 'v', NULL, "a summary on stderr (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 /* Arena for series strings: freed only at exit (they live as long as the
  * series), so one malloc per 64 KiB, not per series. */
@@ -578,57 +591,37 @@ parse_res(const char *arg)
 	}
 	srw_strv_free(v);
 	if (!nres)
-		usage();
+		srw_opt_error("-r wants at least one resolution");
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "resolution", required_argument, NULL, 'r' },
-		{ "lateness", required_argument, NULL, 'L' },
-		{ "batch", no_argument, NULL, 'B' },
-		{ "max-open", required_argument, NULL, 'M' },
-		{ "snapshot", no_argument, NULL, 'S' },
-		{ "shard", required_argument, NULL, 'H' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "reject", required_argument, NULL, 'R' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	srw_ndjson_opts no = { 0 };
 	size_t ri, i;
 	long rejected;
-	char *end;
 	int c;
 
 	srw_init("rollup", argc, argv);
 	parse_res("5m,10m,30m,1h,4h");
-	while ((c = getopt_long(argc, argv, "r:vh", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'r': parse_res(optarg); break;
-		case 'L':
-			if ((lateness = srw_parse_duration_ms(optarg)) < 0)
-				srw_die(SRW_EX_USAGE, "bad --lateness '%s'", optarg);
+		case OPT_LATENESS:
+			lateness = srw_opt_duration(optarg, 0, INT64_MAX, "--lateness");
 			break;
-		case 'B': batch = true; break;
-		case 'M':
-			max_open = strtol(optarg, &end, 10);
-			if (*end || end == optarg || max_open < 2)
-				srw_die(SRW_EX_USAGE, "--max-open wants a number >= 2, got '%s'", optarg);
-			break;
-		case 'S': snapshot = true; break;
-		case 'H':
+		case OPT_BATCH: batch = true; break;
+		case OPT_MAX_OPEN: max_open = srw_opt_num(optarg, 2, LONG_MAX, "--max-open"); break;
+		case OPT_SNAPSHOT: snapshot = true; break;
+		case OPT_SHARD:
 			if (srw_shard_parse(optarg, &shard, &nshards) != 0)
-				srw_die(SRW_EX_USAGE, "--shard wants I/N with 0 <= I < N, got '%s'", optarg);
+				srw_opt_error("--shard wants I/N with 0 <= I < N, got '%s'", optarg);
 			break;
-		case 's': no.strict = true; break;
-		case 'R': no.reject_path = optarg; break;
+		case OPT_STRICT: no.strict = true; break;
+		case OPT_REJECT: no.reject_path = optarg; break;
 		case 'p': srw_progress_force(true); break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
 	argc -= optind;

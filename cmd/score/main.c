@@ -40,16 +40,24 @@ struct fleet {
 static const char *at_arg, *hour_arg, *format = "ndjson", *reject_path;
 static bool from_stdin, do_write, strict;
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: score [--hour TIME] [--at TIME] [--cluster ID[,ID]] [--write]\n"
-	    "             [--format ndjson|text] [-v]\n"
-	    "       score --stdin [--hour TIME] [--at TIME] [--strict] [--reject FILE]\n"
-	    "             [--format ndjson|text] [FILE ...]\n");
-	exit(SRW_EX_USAGE);
-}
+static const char synopsis[] =
+    "score [--hour TIME] [--at TIME] [--cluster ID[,ID]] [--write]\n"
+    "             [--format ndjson|text] [-v]\n"
+    "       score [--hour TIME] [--at TIME] [--strict] [--reject FILE]\n"
+    "             [--format ndjson|text] - | FILE ...";
+
+static const srw_opt opts[] = {
+	{ "hour", 'H', "TIME", "score this UTC hour (default: the last complete one)" },
+	{ "at", 'a', "TIME", "score as if it were TIME" },
+	{ "cluster", 'c', "ID[,ID]", "only these clusters" },
+	{ "stdin", 'i', NULL, "read an NDJSON bundle from stdin (the same as -)" },
+	{ "write", 'w', NULL, "store the rows in the database instead of printing them" },
+	{ "format", 'f', "FMT", "ndjson (default) or text" },
+	{ "strict", 's', NULL, "stop at the first bad line (exit 65)" },
+	{ "reject", 'r', "FILE", "keep bad lines in FILE" },
+	{ "verbose", 'v', NULL, "more diagnostics (twice: debug)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static void
 rehash(struct fleet *f)
@@ -534,8 +542,10 @@ write_db(srw_db *db, struct fleet *f, const char *scored_at, const char *hour)
 		srw_warn("database unavailable: %s", srw_db_error(db));
 	else if (ws.refused || wr.refused)
 		status = SRW_EX_REJECTED;
-	srw_info("stored %llu score rows and %llu risk snapshots",
-	    srw_ins_stored(ws.ins), srw_ins_stored(wr.ins));
+	/* one line even without -v, so a cron journal shows the run */
+	if (status != SRW_EX_UNAVAILABLE)
+		srw_warn("hour %s: stored %llu score rows and %llu risk snapshots", hour,
+		    srw_ins_stored(ws.ins), srw_ins_stored(wr.ins));
 	srw_buf_free(&b);
 	writer_close(&ws);
 	writer_close(&wr);
@@ -570,19 +580,6 @@ pick_times(struct fleet *f, int64_t *scored)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "hour", required_argument, NULL, 'H' },
-		{ "at", required_argument, NULL, 'a' },
-		{ "cluster", required_argument, NULL, 'c' },
-		{ "stdin", no_argument, NULL, 'i' },
-		{ "write", no_argument, NULL, 'w' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "reject", required_argument, NULL, 'r' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct fleet f = { 0 };
 	srw_ndjson_opts no = { 0 };
 	srw_db *db = NULL;
@@ -594,7 +591,8 @@ main(int argc, char *argv[])
 	srw_buf b;
 
 	srw_init("score", argc, argv);
-	while ((c = getopt_long(argc, argv, "H:a:c:iwf:sr:vh", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'H': hour_arg = optarg; break;
 		case 'a': at_arg = optarg; break;
@@ -605,23 +603,18 @@ main(int argc, char *argv[])
 		case 's': strict = true; break;
 		case 'r': reject_path = optarg; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (strcmp(format, "ndjson") != 0 && strcmp(format, "text") != 0) {
-		srw_warn("--format wants ndjson or text, not %s", format);
-		usage();
-	}
-	if (argc > 0 && !from_stdin) {
-		srw_warn("input files are read only with --stdin");
-		usage();
-	}
-	if (from_stdin && do_write) {
-		srw_warn("--write stores database scores; pipe --stdin output to sr-insert");
-		usage();
-	}
+	if (strcmp(format, "ndjson") != 0 && strcmp(format, "text") != 0)
+		srw_opt_error("--format wants ndjson or text, not %s", format);
+	/* operands are NDJSON input ("-" is stdin; --stdin the older spelling) */
+	if (argc > 0)
+		from_stdin = true;
+	if (from_stdin && do_write)
+		srw_opt_error("--write stores database scores; pipe NDJSON input's "
+		    "output to sr-insert");
 	pick_times(&f, &scored);
 	srw_time_fmt_sql(scored, scored_at);
 	srw_time_fmt_sql(f.hour, hour);
@@ -644,6 +637,10 @@ main(int argc, char *argv[])
 	for (k = 0; k < f.n; k++)
 		srw_score_compute(&f.cl[k].in, &f.cl[k].out);
 	srw_info("hour %s: %zu clusters scored at %s", hour, f.n, scored_at);
+	/* finding nothing is not an error, but it is said (srwatch(7)) */
+	if (f.n == 0 && (only || !from_stdin))
+		srw_warn("hour %s: no cluster to score%s%s", hour, only ? " matching --cluster " : "",
+		    only ? only : "");
 
 	if (f.n)
 		qsort(f.cl, f.n, sizeof *f.cl, by_id);

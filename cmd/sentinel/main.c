@@ -6,6 +6,7 @@
  * (4 h) gets none, whatever the trigger.  Reads the database, or a bundle of
  * records on stdin / in files. */
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,15 +60,27 @@ static const char *reject_path;
 static struct cluster **tab;
 static size_t ntab, captab;
 
-static void
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: sentinel [--dry-run] [--max N] [--now TIME] [--cooldown DUR]\n"
-	    "                [--cliff POINTS] [--storm N] [--max-age DUR]\n"
-	    "                [--strict] [--reject FILE] [-v] [FILE ... | -]\n");
-	exit(status);
-}
+enum { OPT_NOW = SRW_OPT_LONG, OPT_COOLDOWN, OPT_CLIFF, OPT_STORM, OPT_MAX_AGE,
+	OPT_STRICT, OPT_REJECT };
+
+static const char synopsis[] =
+    "sentinel [--dry-run] [--max N] [--now TIME] [--cooldown DUR]\n"
+    "                [--cliff POINTS] [--storm N] [--max-age DUR]\n"
+    "                [--strict] [--reject FILE] [-v] [FILE ... | -]";
+
+static const srw_opt opts[] = {
+	{ "dry-run", 'n', NULL, "emit the tasks but store nothing" },
+	{ "max", 'm', "N", "at most N tasks per run (default 10)" },
+	{ "now", OPT_NOW, "TIME", "decide as of TIME" },
+	{ "cooldown", OPT_COOLDOWN, "DUR", "no task for a cluster that had one this recently (4h)" },
+	{ "cliff", OPT_CLIFF, "POINTS", "score drop that makes a cliff (default 15)" },
+	{ "storm", OPT_STORM, "N", "firing sections in the last hour that make a storm (5)" },
+	{ "max-age", OPT_MAX_AGE, "DUR", "ignore snapshots older than this (default 24h)" },
+	{ "strict", OPT_STRICT, NULL, "the first bad bundle line is fatal (exit 65)" },
+	{ "reject", OPT_REJECT, "FILE", "keep bad bundle lines in FILE" },
+	{ "verbose", 'v', NULL, "say which clusters were held back and why" },
+	{ NULL, 0, NULL, NULL },
+};
 
 /* The cluster record for id, created on first sight. */
 static struct cluster *
@@ -443,71 +456,38 @@ write_tasks(srw_db *db, json_t **tasks, size_t n)
 	srw_table_free(t);
 }
 
-static int64_t
-duration_arg(const char *opt, const char *s)
-{
-	int64_t ms = srw_parse_duration_ms(s);
-
-	if (ms < 0)
-		srw_die(SRW_EX_USAGE, "%s: not a duration: %s", opt, s);
-	return ms;
-}
-
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "max", required_argument, NULL, 'm' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "cooldown", required_argument, NULL, 'c' },
-		{ "cliff", required_argument, NULL, 'C' },
-		{ "storm", required_argument, NULL, 's' },
-		{ "max-age", required_argument, NULL, 'a' },
-		{ "strict", no_argument, NULL, 'S' },
-		{ "reject", required_argument, NULL, 'r' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cluster **sel;
 	json_t **tasks;
 	srw_db *db = NULL;
 	size_t i, nsel = 0, ncool = 0;
-	char err[512], *end;
+	char err[512];
 	int ch;
 
 	srw_init("sentinel", argc, argv);
 	now_ms = srw_now_ms();
-	while ((ch = getopt_long(argc, argv, "nm:vh", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((ch = srw_opt_next(argc, argv)) != -1) {
 		switch (ch) {
 		case 'n': dry_run = true; break;
-		case 'm':
-			max_tasks = strtol(optarg, &end, 10);
-			if (*end || max_tasks < 0)
-				srw_die(SRW_EX_USAGE, "--max: not a count: %s", optarg);
-			break;
-		case 'N':
+		case 'm': max_tasks = srw_opt_num(optarg, 0, LONG_MAX, "--max"); break;
+		case OPT_NOW:
 			if (srw_time_parse(optarg, &now_ms) != 0)
-				srw_die(SRW_EX_USAGE, "--now: not a time: %s", optarg);
+				srw_opt_error("--now: not a time: %s", optarg);
 			break;
-		case 'c': cooldown_ms = duration_arg("--cooldown", optarg); break;
-		case 'a': max_age_ms = duration_arg("--max-age", optarg); break;
-		case 'C':
-			cliff = strtod(optarg, &end);
-			if (*end || !isfinite(cliff))
-				srw_die(SRW_EX_USAGE, "--cliff: not a number: %s", optarg);
+		case OPT_COOLDOWN:
+			cooldown_ms = srw_opt_duration(optarg, 0, INT64_MAX, "--cooldown");
 			break;
-		case 's':
-			storm = strtol(optarg, &end, 10);
-			if (*end || storm < 0)
-				srw_die(SRW_EX_USAGE, "--storm: not a count: %s", optarg);
+		case OPT_MAX_AGE:
+			max_age_ms = srw_opt_duration(optarg, 0, INT64_MAX, "--max-age");
 			break;
-		case 'S': strict = true; break;
-		case 'r': reject_path = optarg; break;
+		case OPT_CLIFF: cliff = srw_opt_real(optarg, -1e9, 1e9, "--cliff"); break;
+		case OPT_STORM: storm = srw_opt_num(optarg, 0, LONG_MAX, "--storm"); break;
+		case OPT_STRICT: strict = true; break;
+		case OPT_REJECT: reject_path = optarg; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		case 'h': usage(SRW_EX_OK); break;
-		default: usage(SRW_EX_USAGE);
 		}
 	}
 	argc -= optind;
@@ -560,7 +540,9 @@ main(int argc, char *argv[])
 			srw_die(SRW_EX_TEMPFAIL, "write stdout:");
 		json_decref(tasks[i]);
 	}
-	srw_info("%zu clusters, %zu tasks, %zu in cooldown", ntab, nsel, ncool);
+	/* one line even without -v, so a cron journal shows the run */
+	srw_warn("%zu clusters, %zu tasks%s, %zu in cooldown", ntab, nsel,
+	    dry_run ? " (dry run, not stored)" : "", ncool);
 	free(tasks);
 	free(sel);
 	for (i = 0; i < captab; i++)

@@ -21,6 +21,7 @@ struct chunk {
 	size_t n;
 	long lineno[CHUNK_LINES];
 	size_t off[CHUNK_LINES];
+	bool flush;	/* store the worker's rows once this chunk is in */
 	struct chunk *next;
 };
 
@@ -153,6 +154,8 @@ work(void *arg)
 		if (!c)
 			break;
 		run_chunk(js, w, c);
+		if (c->flush && srw_ins_pending(w->ins) && srw_ins_flush(w->ins) != 0)
+			set_unavailable(js, w);
 		srw_buf_free(&c->text);
 		free(c);
 	}
@@ -256,6 +259,23 @@ jobs_add(struct jobs *js, const srw_val *row, const srw_line *ln)
 	if (c->n == CHUNK_LINES || c->text.len >= CHUNK_BYTES)
 		push(js, w);
 	return 0;
+}
+
+void
+jobs_flush(struct jobs *js)
+{
+	int k;
+
+	for (k = 0; k < js->n; k++) {
+		struct worker *w = &js->w[k];
+
+		if (!w->fill) {
+			w->fill = srw_xcalloc(1, sizeof *w->fill);
+			srw_buf_init(&w->fill->text);
+		}
+		w->fill->flush = true;
+		push(js, w);
+	}
 }
 
 int

@@ -18,6 +18,11 @@ enum kind { K_NONE, K_HOOK };
 
 struct req {
 	int64_t t0;		/* monotonic µs at the headers */
+	/* where the time went (µs; 0 not reached): the body read and parsed,
+	 * the writer done, the answer queued after the resume */
+	int64_t t_body;
+	_Atomic int64_t t_done;
+	int64_t t_answer;
 	enum kind kind;
 	srw_buf body;
 	bool too_large, submitted;
@@ -30,22 +35,8 @@ struct req {
 
 static atomic_int conn_closed;	/* --inetd: the one connection is gone */
 
-/*
- * Open connections, for the header deadline: MHD's timeout is an idle
- * timeout, which a client sending a header byte now and then never trips.
- * http_sweep shuts down (never closes: MHD owns the descriptor) the
- * connections that have been waiting for headers longer than --timeout.
- * An entry leaves the list in the CLOSED notification, before MHD closes
- * the descriptor, under the same lock the sweep holds.
- */
-struct conn {
-	struct conn *prev, *next;
-	int fd;
-	_Atomic int64_t since;	/* µs: connected, or its last request done */
-	atomic_bool busy;	/* headers in, response not yet sent */
-};
-static pthread_mutex_t conns_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct conn *conns;
+/* the header deadline and the per-client limit (lib/httpd.c) */
+static srw_httpd_guard *guard;
 
 static int64_t
 mono_us(void)
@@ -135,6 +126,8 @@ authorized(struct MHD_Connection *c)
 	return false;
 }
 
+/* The state for anyone (a load balancer needs no more); the reason, which
+ * names the database's error and the spool's path, only with the token. */
 static enum MHD_Result
 health(struct req *r)
 {
@@ -143,6 +136,9 @@ health(struct req *r)
 	srw_buf b;
 	enum MHD_Result rc;
 
+	if ((cf.bearer || cf.basic) && !authorized(r->conn))
+		return reply(r, st < 0 ? 503 : 200, "text/plain", st < 0 ? "unavailable\n" :
+		    st > 0 ? "degraded\n" : "ok\n", st < 0 ? 12 : st > 0 ? 9 : 3, NULL, NULL);
 	srw_buf_init(&b);
 	srw_jw_begin(&b);
 	srw_jw_str(&b, "status", st == 0 ? "ok" : st > 0 ? "degraded" : "unavailable");
@@ -203,7 +199,10 @@ route(struct req *r, const char *url, const char *method)
 static void
 resume(void *arg)
 {
-	MHD_resume_connection(arg);
+	struct req *r = arg;
+
+	r->t_done = mono_us();
+	MHD_resume_connection(r->conn);
 }
 
 /* The body is complete: parse, then hand the rows to the writer. */
@@ -226,12 +225,18 @@ on_body(struct req *r)
 	r->alerts = res.alerts;
 	M.alerts_received += res.alerts;
 	M.alerts_incomplete += res.incomplete;
+	if (res.links_dropped) {
+		M.links_dropped += res.links_dropped;
+		srw_warn("%s %s: %zu links dropped: only http and https links are kept",
+		    r->method, r->path, res.links_dropped);
+	}
 	if (res.alerts == 0)
 		return reply(r, 200, "application/json", "{\"status\":\"ok\",\"alerts\":0}\n",
 		    27, NULL, NULL);
 	r->job.nrows = res.alerts;
 	r->job.done = resume;
-	r->job.done_arg = r->conn;
+	r->job.done_arg = r;
+	r->t_body = mono_us();
 	r->submitted = true;
 	/* suspend before submitting: the writer may resume at once */
 	MHD_suspend_connection(r->conn);
@@ -259,21 +264,11 @@ on_stored(struct req *r)
 	return rc;
 }
 
-static struct conn *
-conn_of(struct MHD_Connection *c)
-{
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-
-	return ci ? ci->socket_context : NULL;
-}
-
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct req *r = *con_cls;
-	struct conn *k;
 
 	(void)cls;
 	(void)version;
@@ -286,16 +281,17 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		srw_buf_init(&r->body);
 		*con_cls = r;
 		M.inflight++;
-		if ((k = conn_of(c)))
-			k->busy = true;
+		srw_httpd_guard_busy(c, true);
 		return route(r, url, method);
 	}
 	if (r->code) {		/* answered early; the body is not wanted */
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->submitted)
+	if (r->submitted) {
+		r->t_answer = mono_us();
 		return on_stored(r);
+	}
 	if (*upload_size) {
 		if (!r->too_large && r->body.len + *upload_size > cf.max_body) {
 			r->too_large = true;
@@ -318,19 +314,22 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct req *r = *con_cls;
-	struct conn *k = conn_of(c);
 	int64_t us;
 
 	(void)cls;
-	if (k) {
-		k->busy = false;
-		k->since = mono_us();
-	}
+	srw_httpd_guard_busy(c, false);
 	if (!r)
 		return;
 	us = mono_us() - r->t0;
 	if (r->code)
 		metrics_request(r->code, us);
+	if (r->code && r->t_answer) {
+		M.phase_us[0] += (unsigned long long)(r->t_body - r->t0);
+		M.phase_us[1] += (unsigned long long)(r->t_done - r->t_body);
+		M.phase_us[2] += (unsigned long long)(r->t_answer - r->t_done);
+		M.phase_us[3] += (unsigned long long)(r->t0 + us - r->t_answer);
+		M.phase_count++;
+	}
 	if (!cf.quiet) {
 		char ts[32], line[256];
 		int n;
@@ -359,54 +358,20 @@ static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
 {
-	const union MHD_ConnectionInfo *ci;
-	struct conn *k;
-
 	(void)cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		M.connections++;
-		k = srw_xcalloc(1, sizeof *k);
-		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-		k->fd = ci ? ci->connect_fd : -1;
-		k->since = mono_us();
-		pthread_mutex_lock(&conns_mu);
-		if ((k->next = conns))
-			conns->prev = k;
-		conns = k;
-		pthread_mutex_unlock(&conns_mu);
-		*socket_context = k;
 	} else {
 		M.connections--;
 		conn_closed = 1;
-		if ((k = *socket_context)) {
-			pthread_mutex_lock(&conns_mu);
-			if (k->prev)
-				k->prev->next = k->next;
-			else
-				conns = k->next;
-			if (k->next)
-				k->next->prev = k->prev;
-			pthread_mutex_unlock(&conns_mu);
-			*socket_context = NULL;
-			free(k);
-		}
 	}
+	srw_httpd_guard_notify(guard, c, socket_context, (int)code);
 }
 
 void
 http_sweep(void)
 {
-	int64_t now = mono_us(), limit = (int64_t)cf.timeout_s * 1000000;
-	struct conn *k;
-
-	pthread_mutex_lock(&conns_mu);
-	for (k = conns; k; k = k->next) {
-		if (!k->busy && k->fd >= 0 && now - k->since > limit) {
-			shutdown(k->fd, SHUT_RDWR);
-			k->since = now;	/* once; MHD closes it */
-		}
-	}
-	pthread_mutex_unlock(&conns_mu);
+	M.header_timeouts += srw_httpd_guard_sweep(guard);
 }
 
 static void
@@ -439,6 +404,7 @@ http_start(int listen_fd, int conn_fd)
 		flags |= MHD_USE_NO_LISTEN_SOCKET;
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_CONNECTION_LIMIT, cf.max_conns, NULL },
+		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, cf.max_per_client, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, cf.timeout_s, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL },
 		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL },
@@ -448,10 +414,11 @@ http_start(int listen_fd, int conn_fd)
 		{ MHD_OPTION_END, 0, NULL },
 	};
 
+	guard = srw_httpd_guard_new(cf.timeout_s);
 	if (conn_fd < 0) {
-		opts[5] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
+		opts[6] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
 		if (cf.threads > 1)
-			opts[6] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE,
+			opts[7] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE,
 			    cf.threads, NULL };
 	}
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,

@@ -23,23 +23,50 @@ struct config cf = {
 	.timeout_s = 10,
 	.body_timeout_s = 30,
 	.max_conns = 512,
+	.max_per_client = 64,
 	.threads = 1,	/* with the writer thread, two busy threads */
 	.batch_rows = 1000,
 	.db_wait_ms = 2000,
+	.ack_after_ms = 50,
 	.drain_ms = 10000,
 };
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: webhookd [--listen [ADDR:]PORT | --inetd] [--stdout | --spool DIR]\n"
-	    "                [--token-file FILE] [--basic-auth-file FILE] [--table DB.TABLE]\n"
-	    "                [--max-body BYTES] [--timeout SEC] [--body-timeout SEC]\n"
-	    "                [--max-connections N] [--threads N] [--batch N] [--db-wait DUR]\n"
-	    "                [--drain DUR] [--log FILE] [-q] [-v]\n");
-	exit(SRW_EX_USAGE);
-}
+enum { OPT_INETD = SRW_OPT_LONG, OPT_STDOUT, OPT_SPOOL, OPT_TOKEN_FILE,
+	OPT_BASIC_AUTH_FILE, OPT_MAX_BODY, OPT_TIMEOUT, OPT_BODY_TIMEOUT, OPT_MAX_CONNECTIONS,
+	OPT_MAX_PER_CLIENT, OPT_THREADS, OPT_BATCH, OPT_DB_WAIT, OPT_ACK_AFTER, OPT_DRAIN,
+	OPT_LOG };
+
+static const char synopsis[] =
+    "webhookd [--listen [ADDR:]PORT | --inetd] [--stdout | --spool DIR]\n"
+    "                [--token-file FILE] [--basic-auth-file FILE] [--table DB.TABLE]\n"
+    "                [--max-body BYTES] [--timeout SEC] [--body-timeout SEC]\n"
+    "                [--max-connections N] [--max-per-client N] [--threads N]\n"
+    "                [--batch N] [--db-wait DUR] [--ack-after DUR] [--drain DUR]\n"
+    "                [--log FILE] [-q] [-v]";
+
+static const srw_opt opts[] = {
+	{ "listen", 'l', "[ADDR:]PORT", "address and port to listen on" },
+	{ "inetd", OPT_INETD, NULL, "serve the one connection on stdin" },
+	{ "stdout", OPT_STDOUT, NULL, "write rows to stdout instead of the database" },
+	{ "spool", OPT_SPOOL, "DIR", "spool rows here while the database is away" },
+	{ "token-file", OPT_TOKEN_FILE, "FILE", "require the bearer token in FILE" },
+	{ "basic-auth-file", OPT_BASIC_AUTH_FILE, "FILE", "require the user:password in FILE" },
+	{ "table", 't', "DB.TABLE", "table to store into (default alerts.lark_alerts)" },
+	{ "max-body", OPT_MAX_BODY, "BYTES", "largest body accepted (default 1M; k, M)" },
+	{ "timeout", OPT_TIMEOUT, "SECONDS", "headers within this of the connect; idle timeout (10)" },
+	{ "body-timeout", OPT_BODY_TIMEOUT, "SECONDS", "a body must arrive within this" },
+	{ "max-connections", OPT_MAX_CONNECTIONS, "N", "open connections at most (512)" },
+	{ "max-per-client", OPT_MAX_PER_CLIENT, "N", "open connections from one address at most (64)" },
+	{ "threads", OPT_THREADS, "N", "HTTP threads (default 1)" },
+	{ "batch", OPT_BATCH, "N", "rows per INSERT at most (default 1000)" },
+	{ "db-wait", OPT_DB_WAIT, "DURATION", "retry a lost database this long, then spool" },
+	{ "ack-after", OPT_ACK_AFTER, "DURATION", "with --spool: answer from it after this (50ms)" },
+	{ "drain", OPT_DRAIN, "DURATION", "on SIGTERM, time for requests in flight" },
+	{ "log", OPT_LOG, "FILE", "append the log to FILE" },
+	{ "quiet", 'q', NULL, "no per-request log lines" },
+	{ "verbose", 'v', NULL, "more detail (libmicrohttpd's own messages)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static long
 num_arg(const char *opt, const char *s, long min, long max)
@@ -52,8 +79,7 @@ num_arg(const char *opt, const char *s, long min, long max)
 	else if (end != s && v >= 0 && v < (1L << 40) && (*end == 'm' || *end == 'M'))
 		v <<= 20, end++;
 	if (end == s || *end || v < min || v > max)
-		srw_die(SRW_EX_USAGE, "%s: want a number from %ld to %ld, got '%s'", opt,
-		    min, max, s);
+		srw_opt_error("%s: want a number from %ld to %ld, got '%s'", opt, min, max, s);
 	return v;
 }
 
@@ -63,7 +89,7 @@ dur_arg(const char *opt, const char *s)
 	int64_t ms = srw_parse_duration_ms(s);
 
 	if (ms < 0 || ms > 86400000)
-		srw_die(SRW_EX_USAGE, "%s: bad duration '%s' (say 2s, 500ms, 1m)", opt, s);
+		srw_opt_error("%s: bad duration '%s' (say 2s, 500ms, 1m)", opt, s);
 	return (long)ms;
 }
 
@@ -100,7 +126,7 @@ secret_digest(const char *path, bool basic)
 	char err[512], *s, *hex = srw_xmalloc(65);
 	srw_buf b;
 
-	if (!(s = srw_read_secret_file(path, err, sizeof err)))
+	if (!(s = srw_httpd_secret_file(path, err, sizeof err)))
 		srw_die(SRW_EX_USAGE, "%s", err);
 	if (!*s)
 		srw_die(SRW_EX_USAGE, "%s: empty", path);
@@ -118,47 +144,6 @@ secret_digest(const char *path, bool basic)
 	srw_buf_free(&b);
 	free(s);
 	return hex;
-}
-
-/* [ADDR:]PORT, [V6]:PORT; a bare PORT is loopback, ":PORT" every address. */
-static int
-listen_on(const char *spec, char *shown, size_t n)
-{
-	char host[256] = "127.0.0.1", port[16], addr[INET6_ADDRSTRLEN + 8];
-	const char *colon = strrchr(spec, ':');
-	struct addrinfo hints = { 0 }, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	int fd, one = 1, e;
-
-	if (colon) {
-		size_t hl = (size_t)(colon - spec);
-
-		if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']')
-			spec++, hl -= 2;
-		if (hl >= sizeof host)
-			srw_die(SRW_EX_USAGE, "--listen: address too long");
-		memcpy(host, spec, hl);
-		host[hl] = '\0';
-		spec = colon + 1;
-	}
-	snprintf(port, sizeof port, "%s", spec);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((e = getaddrinfo(*host ? host : NULL, port, &hints, &ai)) != 0)
-		srw_die(SRW_EX_USAGE, "--listen %s:%s: %s", host, port, gai_strerror(e));
-	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0)) < 0)
-		srw_die(SRW_EX_SOFTWARE, "socket:");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0)
-		srw_die(SRW_EX_UNAVAILABLE, "listen on %s:%s:", host, port);
-	freeaddrinfo(ai);
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	getnameinfo((struct sockaddr *)&ss, sl, addr, sizeof addr, port, sizeof port,
-	    NI_NUMERICHOST | NI_NUMERICSERV);
-	snprintf(shown, n, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", addr, port);
-	return fd;
 }
 
 /* systemd socket activation: fd 3 when LISTEN_PID is us. */
@@ -255,7 +240,8 @@ open_sockets(const char *spec, bool inetd, int *lfd, int *cfd, char *where, size
 		snprintf(where, n, "%s (socket activation)",
 		    listening ? "the socket passed by systemd" : "one connection");
 	} else {
-		*lfd = listen_on(spec ? spec : "127.0.0.1:5050", where, n);
+		*lfd = srw_httpd_listen(spec ? spec : "127.0.0.1:5050", cf.bearer || cf.basic,
+		    where, n);
 	}
 }
 
@@ -283,29 +269,6 @@ drain(struct MHD_Daemon *d, bool listening)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "inetd", no_argument, NULL, 'i' },
-		{ "stdout", no_argument, NULL, 'o' },
-		{ "spool", required_argument, NULL, 's' },
-		{ "token-file", required_argument, NULL, 'T' },
-		{ "basic-auth-file", required_argument, NULL, 'B' },
-		{ "table", required_argument, NULL, 't' },
-		{ "max-body", required_argument, NULL, 'M' },
-		{ "timeout", required_argument, NULL, 'O' },
-		{ "body-timeout", required_argument, NULL, 'b' },
-		{ "max-connections", required_argument, NULL, 'c' },
-		{ "threads", required_argument, NULL, 'n' },
-		{ "batch", required_argument, NULL, 'N' },
-		{ "db-wait", required_argument, NULL, 'w' },
-		{ "drain", required_argument, NULL, 'd' },
-		{ "log", required_argument, NULL, 'L' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *listen_spec = NULL;
 	bool inetd = false;
 	int c, lfd = -1, cfd = -1, sig, status;
@@ -315,31 +278,45 @@ main(int argc, char *argv[])
 	sigset_t set;
 
 	srw_init("webhookd", argc, argv);
-	while ((c = getopt_long(argc, argv, "l:t:qvh", longopts, NULL)) != -1) {
+	srw_opt_begin(synopsis, opts);
+	while ((c = srw_opt_next(argc, argv)) != -1) {
 		switch (c) {
 		case 'l': listen_spec = optarg; break;
-		case 'i': inetd = true; break;
-		case 'o': cf.to_stdout = true; break;
-		case 's': cf.spool = optarg; break;
-		case 'T': cf.bearer = secret_digest(optarg, false); break;
-		case 'B': cf.basic = secret_digest(optarg, true); break;
+		case OPT_INETD: inetd = true; break;
+		case OPT_STDOUT: cf.to_stdout = true; break;
+		case OPT_SPOOL: cf.spool = optarg; break;
+		case OPT_TOKEN_FILE: cf.bearer = secret_digest(optarg, false); break;
+		case OPT_BASIC_AUTH_FILE: cf.basic = secret_digest(optarg, true); break;
 		case 't': cf.table = optarg; break;
-		case 'M': cf.max_body = (size_t)num_arg("--max-body", optarg, 1, 1L << 30); break;
-		case 'O': cf.timeout_s = (unsigned)num_arg("--timeout", optarg, 1, 3600); break;
-		case 'b': cf.body_timeout_s = (unsigned)num_arg("--body-timeout", optarg, 0, 3600); break;
-		case 'c': cf.max_conns = (unsigned)num_arg("--max-connections", optarg, 1, 100000); break;
-		case 'n': cf.threads = (unsigned)num_arg("--threads", optarg, 1, 256); break;
-		case 'N': cf.batch_rows = num_arg("--batch", optarg, 1, 100000); break;
-		case 'w': cf.db_wait_ms = dur_arg("--db-wait", optarg); break;
-		case 'd': cf.drain_ms = dur_arg("--drain", optarg); break;
-		case 'L': cf.log_path = optarg; break;
+		case OPT_MAX_BODY:
+			cf.max_body = (size_t)num_arg("--max-body", optarg, 1, 1L << 30);
+			break;
+		case OPT_TIMEOUT:
+			cf.timeout_s = (unsigned)num_arg("--timeout", optarg, 1, 3600);
+			break;
+		case OPT_BODY_TIMEOUT:
+			cf.body_timeout_s = (unsigned)num_arg("--body-timeout", optarg, 0, 3600);
+			break;
+		case OPT_MAX_CONNECTIONS:
+			cf.max_conns = (unsigned)num_arg("--max-connections", optarg, 1, 100000);
+			break;
+		case OPT_MAX_PER_CLIENT:
+			cf.max_per_client = (unsigned)num_arg("--max-per-client", optarg, 1, 100000);
+			break;
+		case OPT_THREADS: cf.threads = (unsigned)num_arg("--threads", optarg, 1, 256); break;
+		case OPT_BATCH: cf.batch_rows = num_arg("--batch", optarg, 1, 100000); break;
+		case OPT_DB_WAIT: cf.db_wait_ms = dur_arg("--db-wait", optarg); break;
+		case OPT_ACK_AFTER: cf.ack_after_ms = dur_arg("--ack-after", optarg); break;
+		case OPT_DRAIN: cf.drain_ms = dur_arg("--drain", optarg); break;
+		case OPT_LOG: cf.log_path = optarg; break;
 		case 'q': cf.quiet = true; break;
 		case 'v': srw_set_verbose(srw_verbose() + 1); break;
-		default: usage();
 		}
 	}
-	if (optind != argc || (inetd && listen_spec))
-		usage();
+	if (optind != argc)
+		srw_opt_error("no operands");
+	if (inetd && listen_spec)
+		srw_opt_error("--inetd and --listen do not go together");
 	if (cf.to_stdout && (cf.spool || inetd))
 		srw_die(SRW_EX_USAGE, "--stdout goes with neither --spool nor --inetd");
 	if (!cf.to_stdout && (!srw_ident_ok(cf.table) || !strchr(cf.table, '.')))

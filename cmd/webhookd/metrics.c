@@ -22,6 +22,35 @@ metrics_request(int code, int64_t us)
 	M.lat_sum_us += us > 0 ? (unsigned long long)us : 0;
 }
 
+void
+metrics_round(int64_t ms)
+{
+	size_t i;
+
+	for (i = 0; i < NBOUNDS && (double)ms / 1e3 > bounds[i]; i++)
+		;
+	M.round_bucket[i]++;
+	M.round_sum_ms += ms > 0 ? (unsigned long long)ms : 0;
+}
+
+static void
+histogram(srw_buf *b, const char *name, const char *help, atomic_ulong *bucket,
+    double sum_s)
+{
+	unsigned long cum = 0;
+	size_t i;
+
+	srw_buf_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (i = 0; i <= NBOUNDS; i++) {
+		cum += bucket[i];
+		if (i < NBOUNDS)
+			srw_buf_printf(b, "%s_bucket{le=\"%g\"} %lu\n", name, bounds[i], cum);
+		else
+			srw_buf_printf(b, "%s_bucket{le=\"+Inf\"} %lu\n", name, cum);
+	}
+	srw_buf_printf(b, "%s_sum %.6f\n%s_count %lu\n", name, sum_s, name, cum);
+}
+
 static void
 counter(srw_buf *b, const char *name, const char *help, unsigned long v)
 {
@@ -39,8 +68,6 @@ gauge(srw_buf *b, const char *name, const char *help, long v)
 void
 metrics_text(srw_buf *b)
 {
-	unsigned long cum = 0;
-	size_t i;
 	int c;
 
 	srw_buf_adds(b, "# HELP webhookd_requests_total HTTP requests answered, by status code.\n"
@@ -60,6 +87,8 @@ metrics_text(srw_buf *b)
 	counter(b, "webhookd_alerts_incomplete_total",
 	    "Alerts without alertname or cluster_id label (stored as they are).",
 	    M.alerts_incomplete);
+	counter(b, "webhookd_links_dropped_total",
+	    "Alert links left out for not being http or https URLs.", M.links_dropped);
 	counter(b, "webhookd_alerts_spooled_total",
 	    "Alert rows written to the spool while the database was unavailable.",
 	    M.alerts_spooled);
@@ -73,21 +102,31 @@ metrics_text(srw_buf *b)
 	gauge(b, "webhookd_database_up", "1 when the database connection works.",
 	    cf.to_stdout ? 1 : M.db_up);
 	gauge(b, "webhookd_connections", "Open HTTP connections.", M.connections);
+	counter(b, "webhookd_header_timeouts_total",
+	    "Connections closed for not sending a request's headers within --timeout.",
+	    M.header_timeouts);
 	gauge(b, "webhookd_requests_in_flight", "Requests being handled.", M.inflight);
 
-	srw_buf_adds(b, "# HELP webhookd_request_duration_seconds Time from the request's "
-	    "headers to its response.\n"
-	    "# TYPE webhookd_request_duration_seconds histogram\n");
-	for (i = 0; i <= NBOUNDS; i++) {
-		cum += M.lat_bucket[i];
-		if (i < NBOUNDS)
-			srw_buf_printf(b, "webhookd_request_duration_seconds_bucket{le=\"%g\"} %lu\n",
-			    bounds[i], cum);
-		else
-			srw_buf_printf(b, "webhookd_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n",
-			    cum);
+	counter(b, "webhookd_acks_from_spool_total",
+	    "Requests acknowledged from the spool because the database was slow (--ack-after).",
+	    M.acks_early);
+	srw_buf_adds(b, "# HELP webhookd_request_phase_seconds_total Where stored requests "
+	    "spent their time: reading and parsing the body, with the writer (queue and "
+	    "batch), waiting for the HTTP thread to resume them, answering.\n"
+	    "# TYPE webhookd_request_phase_seconds_total counter\n");
+	{
+		static const char *const phase[4] = { "read", "writer", "resume", "answer" };
+
+		for (int i = 0; i < 4; i++)
+			srw_buf_printf(b, "webhookd_request_phase_seconds_total{phase=\"%s\"} %.6f\n",
+			    phase[i], (double)M.phase_us[i] / 1e6);
 	}
-	srw_buf_printf(b, "webhookd_request_duration_seconds_sum %.6f\n",
+	counter(b, "webhookd_request_phase_requests_total",
+	    "Stored requests counted in webhookd_request_phase_seconds_total.", M.phase_count);
+	histogram(b, "webhookd_request_duration_seconds",
+	    "Time from the request's headers to its response.", M.lat_bucket,
 	    (double)M.lat_sum_us / 1e6);
-	srw_buf_printf(b, "webhookd_request_duration_seconds_count %lu\n", cum);
+	histogram(b, "webhookd_writer_round_duration_seconds",
+	    "Time the writer spent on one round (its requests' rows, one batch).",
+	    M.round_bucket, (double)M.round_sum_ms / 1e3);
 }

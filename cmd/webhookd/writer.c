@@ -2,12 +2,22 @@
  * connection (srw_db is not thread-safe), takes every request queued since
  * its last round and writes them as one batch, so concurrent requests share
  * an INSERT.  When the database is away the round goes to the spool
- * (fsync'd files, replayed once the database is back), or is answered 503. */
+ * (fsync'd files, replayed once the database is back), or is answered 503.
+ *
+ * When the database is slow rather than away (a flush stall, a lock), a
+ * second thread, the watchdog, answers from the spool: once a round has
+ * waited --ack-after, it writes the round's rows (the writer's own copy) and
+ * the requests queued behind it to the spool, fsync'd, and acknowledges
+ * them, so no answer waits on the database for longer than that.  The
+ * writer's INSERT goes on; if it commits, the round's spool file is removed
+ * (else a replay would store it twice), and if it fails the file stays and is
+ * replayed like any other. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -21,6 +31,7 @@ static pthread_cond_t cv;
 static struct job *head, **tail = &head;
 static bool stopping, started;
 static pthread_t thr;
+static int64_t mono_ms(void);
 
 /* owned by the writer thread; db_ok and db_err are read by writer_health */
 static srw_db *db;
@@ -28,14 +39,46 @@ static srw_table *tab;
 static srw_ins *ins;
 static bool db_ok;
 static char db_err[512];
-static int64_t last_try_ms, last_use_ms;
-static unsigned spool_seq;
+static int64_t last_try_ms, last_use_ms, last_replay_ms;
 
-/* the round being written, to charge a refused row to its request */
-static struct job *round_jobs;
+/*
+ * The round being written.  Its rows are copied into rbuf, so the requests
+ * may be answered (and free their own rows) while the INSERT still runs;
+ * a refused row is charged to its request through rj when the round ends.
+ */
+struct rjob {
+	struct job *j;
+	size_t off, len;	/* its rows in rbuf */
+	bool refused;
+	char msg[200];
+};
+struct refusal {
+	char *line;
+	size_t len;
+	long k;			/* its rjob, -1: found by content at the end */
+	char reason[200];
+};
+static srw_buf rbuf;
+static struct rjob *rj;
+static size_t nrj, caprj;
+static struct refusal *rf;
+static size_t nrf, caprf;
+static unsigned long round_dups;	/* copies folded into one row */
+static bool in_round;		/* writer only: refusals belong to the round */
 static bool round_down;		/* refused for a reason that is not the data */
 static char round_err[512];
-static FILE *rejects;		/* spool replay: DIR/rejected.ndjson */
+
+/* Between the writer and the watchdog, under mu. */
+static bool round_active;	/* a round (or a replay) is with the database */
+static bool round_taken;	/* answered from the spool by the watchdog */
+static bool round_spooling, round_spool_failed;
+static int64_t round_t0;	/* mono_ms when it started */
+static long round_rows;
+static char round_path[PATH_MAX];	/* its spool file, once taken */
+static pthread_cond_t wcv;	/* the watchdog's: a round started, or stop */
+static pthread_cond_t spooled_cv;	/* the watchdog finished a spool write */
+static pthread_t wthr;
+static bool watch_started, watch_stop;
 
 static void
 set_state(bool ok, const char *why)
@@ -72,134 +115,6 @@ writer_health(char *buf, size_t n)
 	}
 	pthread_mutex_unlock(&mu);
 	return rc;
-}
-
-/* ---- spool ---- */
-
-static int
-fsync_dir(void)
-{
-	int fd = open(cf.spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* One file per round: written under a temporary name, fsync'd, renamed,
- * and the directory fsync'd, so a spool file is either whole or absent. */
-static int
-spool_write(struct job *jobs, char *err, size_t errsz)
-{
-	char tmp[PATH_MAX], fin[PATH_MAX];
-	struct job *j;
-	long rows = 0;
-	int fd;
-
-	snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-%u", cf.spool, (long)getpid(), spool_seq);
-	snprintf(fin, sizeof fin, "%s/spool-%013lld-%ld-%u.ndjson", cf.spool,
-	    (long long)srw_now_ms(), (long)getpid(), spool_seq);
-	spool_seq++;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-		goto fail;
-	for (j = jobs; j; j = j->next) {
-		if (write_all(fd, j->rows.s, j->rows.len) != 0)
-			goto fail;
-		rows += (long)j->nrows;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, fin) != 0 || fsync_dir() != 0)
-		goto fail;
-	M.spool_rows += rows;
-	M.spool_files++;
-	return 0;
-fail:
-	snprintf(err, errsz, "spool %s: %s", cf.spool, strerror(errno));
-	srw_warn("%s", err);
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return -1;
-}
-
-static int
-is_spool(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-
-	return strncmp(d->d_name, "spool-", 6) == 0 && n > 13 &&
-	    strcmp(d->d_name + n - 7, ".ndjson") == 0;
-}
-
-/* Counts the spool's files and rows (for the gauges). */
-static void
-spool_count(void)
-{
-	struct dirent **names;
-	long files = 0, rows = 0;
-	int i, n;
-
-	if (!cf.spool || (n = scandir(cf.spool, &names, is_spool, alphasort)) < 0)
-		return;
-	for (i = 0; i < n; i++) {
-		char path[PATH_MAX], buf[65536];
-		int fd;
-		ssize_t r;
-
-		snprintf(path, sizeof path, "%s/%s", cf.spool, names[i]->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			files++;
-			while ((r = read(fd, buf, sizeof buf)) > 0)
-				for (ssize_t k = 0; k < r; k++)
-					rows += buf[k] == '\n';
-			close(fd);
-		}
-		free(names[i]);
-	}
-	free(names);
-	M.spool_files = files;
-	M.spool_rows = rows;
-}
-
-static void
-reject_line(const char *line, size_t len, const char *reason)
-{
-	char path[PATH_MAX];
-
-	srw_warn("spool: row refused, kept in %s/rejected.ndjson: %s", cf.spool, reason);
-	if (!rejects) {
-		snprintf(path, sizeof path, "%s/rejected.ndjson", cf.spool);
-		if (!(rejects = fopen(path, "a"))) {
-			srw_warn("open %s:", path);
-			return;
-		}
-	}
-	fwrite(line, 1, len, rejects);
-	fputc('\n', rejects);
-	if (fflush(rejects) != 0 || fsync(fileno(rejects)) != 0)
-		srw_warn("write %s/rejected.ndjson:", cf.spool);
 }
 
 /*
@@ -243,9 +158,9 @@ replay_file(const char *name)
 			v = srw_val_parse(p, len);
 			rows++;
 			if (!v || srw_val_type(v) != SRW_OBJ)
-				reject_line(p, len, "not a JSON object");
+				spool_reject(p, len, "not a JSON object");
 			else if ((rc = srw_ins_add(ins, v, p, len, reason, sizeof reason)) == -1)
-				reject_line(p, len, reason);
+				spool_reject(p, len, reason);
 			if (rc == -1)
 				rc = 0;
 			else if (rc == 0 && srw_ins_full(ins))
@@ -264,7 +179,7 @@ replay_file(const char *name)
 	}
 	if (unlink(path) != 0)
 		srw_warn("unlink %s:", path);
-	fsync_dir();
+	spool_fsync_dir();
 	close(fd);
 	free(data);
 	stored = (long)(srw_ins_stored(ins) - s0);
@@ -279,9 +194,20 @@ spool_replay(void)
 {
 	struct dirent **names;
 	int i, n, rc = 0;
+	bool mine;
 
-	if (!cf.spool || (n = scandir(cf.spool, &names, is_spool, alphasort)) < 0)
+	if (!cf.spool || (n = spool_scan(&names)) < 0)
 		return;
+	/* for the watchdog a round with nothing of its own to take: requests
+	 * queued behind a slow replay are answered from the spool too (inside
+	 * a round, after a reconnect, the round stays as it is) */
+	pthread_mutex_lock(&mu);
+	if ((mine = !round_active)) {
+		round_active = round_taken = true;
+		round_t0 = mono_ms();
+	}
+	pthread_mutex_unlock(&mu);
+	last_replay_ms = srw_now_ms();
 	round_down = false;
 	for (i = 0; i < n; i++) {
 		if (rc == 0 && (rc = replay_file(names[i]->d_name)) != 0)
@@ -289,21 +215,40 @@ spool_replay(void)
 		free(names[i]);
 	}
 	free(names);
+	pthread_mutex_lock(&mu);
+	if (mine)
+		round_active = false;
+	pthread_mutex_unlock(&mu);
 	round_down = false;
-	if (rejects) {
-		fclose(rejects);
-		rejects = NULL;
-	}
+	spool_rejects_close();
 	spool_count();
 }
 
 /* ---- the database ---- */
 
+/* A refused row of the round; k its request when known. */
+static size_t
+refuse(long k, const char *line, size_t len, const char *reason)
+{
+	if (nrf == caprf) {
+		caprf = caprf ? 2 * caprf : 16;
+		rf = srw_xrealloc(rf, caprf * sizeof *rf);
+	}
+	rf[nrf].line = srw_xmalloc(len + 1);
+	memcpy(rf[nrf].line, line, len);
+	rf[nrf].len = len;
+	rf[nrf].k = k;
+	snprintf(rf[nrf].reason, sizeof rf[nrf].reason, "%s", reason);
+	if (k >= 0) {
+		rj[k].refused = true;
+		snprintf(rj[k].msg, sizeof rj[k].msg, "row refused: %.170s", reason);
+	}
+	return nrf++;
+}
+
 static void
 on_refused(const char *line, size_t len, const char *reason, void *ctx)
 {
-	struct job *j;
-
 	(void)ctx;
 	if (!srw_db_errno_data(srw_db_errno(db))) {
 		/* a missing table or privilege, not this row: the round is not
@@ -313,19 +258,13 @@ on_refused(const char *line, size_t len, const char *reason, void *ctx)
 		return;
 	}
 	M.rows_refused++;
-	if (!round_jobs) {
-		reject_line(line, len, reason);
+	if (!in_round) {
+		spool_reject(line, len, reason);
 		return;
 	}
 	srw_warn("row refused by the database: %s: %.*s", reason,
 	    (int)(len > 120 ? 120 : len), line);
-	for (j = round_jobs; j; j = j->next) {	/* every request with this row */
-		if (memmem(j->rows.s, j->rows.len, line, len)) {
-			j->refused = true;
-			snprintf(j->msg, sizeof j->msg, "row refused by the database: %.150s",
-			    reason);
-		}
-	}
+	refuse(-1, line, len, reason);
 }
 
 static bool
@@ -352,75 +291,24 @@ db_connect(void)
 		io.batch_rows = (size_t)cf.batch_rows;
 		io.retry_ms = cf.db_wait_ms > 0 ? cf.db_wait_ms : 1;
 		io.on_reject = on_refused;
-		ins = srw_ins_new(db, tab, &io);
+		/* a backend that cannot start (the server went away while its
+		 * statement was prepared) is the database being down, not fatal */
+		if (!(ins = srw_ins_open(db, tab, &io, err, sizeof err))) {
+			set_state(false, err);
+			return false;
+		}
+		srw_info("writing rows through the %s path", srw_ins_path_name(ins));
 	}
 	set_state(true, "");
 	spool_replay();
 	return db_ok;
 }
 
-/*
- * The distinct rows of a round.  Concurrent requests often carry the same
- * alerts (every peer of an Alertmanager HA cluster may send a notification,
- * and a group is re-sent whole when one of its alerts changes); one copy in
- * the INSERT stores them all.  Entries point into the jobs' row buffers.
- */
-struct seen {
-	uint64_t h;		/* 0: empty slot */
-	const char *p;
-	size_t len;
-	struct job *refused_by;	/* the request whose copy was refused */
-};
-static struct seen *seen;
-static size_t seen_mask;
-static unsigned long round_dups;
-
-static void
-seen_reset(size_t rows)
-{
-	size_t cap = 16;
-
-	while (cap < 2 * rows)
-		cap <<= 1;
-	if (cap > seen_mask + 1 || !seen) {
-		free(seen);
-		seen = srw_xcalloc(cap, sizeof *seen);
-	} else {
-		cap = seen_mask + 1;
-		memset(seen, 0, cap * sizeof *seen);
-	}
-	seen_mask = cap - 1;
-	round_dups = 0;
-}
-
-/* The entry of the line, *fresh when it is new this round. */
-static struct seen *
-seen_find(const char *p, size_t len, bool *fresh)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-	size_t i, k;
-
-	for (k = 0; k < len; k++)
-		h = (h ^ (unsigned char)p[k]) * 1099511628211ULL;
-	h |= 1;
-	for (i = h & seen_mask;; i = (i + 1) & seen_mask) {
-		if (!seen[i].h) {
-			seen[i] = (struct seen){ h, p, len, NULL };
-			*fresh = true;
-			return &seen[i];
-		}
-		if (seen[i].h == h && seen[i].len == len && memcmp(seen[i].p, p, len) == 0) {
-			*fresh = false;
-			return &seen[i];
-		}
-	}
-}
-
 /* Queues a request's rows; a row refused up front marks its request. */
 static int
-add_job(struct job *j)
+add_job(size_t k)
 {
-	const char *p = j->rows.s, *end = p + j->rows.len;
+	const char *p = rbuf.s + rj[k].off, *end = p + rj[k].len;
 	char reason[512];
 
 	while (p < end) {
@@ -433,9 +321,10 @@ add_job(struct job *j)
 
 		p += len + 1;
 		if (!fresh) {
-			if (s->refused_by) {
-				j->refused = true;
-				memcpy(j->msg, s->refused_by->msg, sizeof j->msg);
+			if (s->refused >= 0) {
+				rj[k].refused = true;
+				snprintf(rj[k].msg, sizeof rj[k].msg, "row refused: %.170s",
+				    rf[s->refused].reason);
 			} else {
 				round_dups++;
 			}
@@ -446,10 +335,8 @@ add_job(struct job *j)
 		srw_val_free(v);
 		if (rc == -1) {
 			M.rows_refused++;
-			j->refused = true;
-			snprintf(j->msg, sizeof j->msg, "row refused: %.170s", v ? reason : "bad row");
-			srw_warn("row refused: %s", reason);
-			s->refused_by = j;
+			srw_warn("row refused: %s", v ? reason : "bad row");
+			s->refused = (long)refuse((long)k, s->p, len, v ? reason : "bad row");
 		} else if (rc == -2 || (srw_ins_full(ins) && srw_ins_flush(ins) != 0)) {
 			return -1;
 		}
@@ -457,48 +344,116 @@ add_job(struct job *j)
 	return 0;
 }
 
+/* Answers the round's requests (none of them answered by the watchdog). */
 static void
-finish_all(struct job *jobs, int code, const char *msg)
+finish_round(int code, const char *msg)
 {
-	struct job *j, *next;
+	size_t k, i;
 
-	for (j = jobs; j; j = next) {
-		next = j->next;	/* j may be freed once done() ran */
-		if (j->refused && code == 200) {
+	for (i = 0; i < nrf && code == 200; i++) {
+		if (rf[i].k >= 0)
+			continue;
+		for (k = 0; k < nrj; k++) {	/* every request with this row */
+			if (memmem(rbuf.s + rj[k].off, rj[k].len, rf[i].line, rf[i].len)) {
+				rj[k].refused = true;
+				snprintf(rj[k].msg, sizeof rj[k].msg,
+				    "row refused by the database: %.150s", rf[i].reason);
+			}
+		}
+	}
+	for (k = 0; k < nrj; k++) {
+		struct job *j = rj[k].j;
+
+		if (rj[k].refused && code == 200) {
 			j->code = 422;
+			memcpy(j->msg, rj[k].msg, sizeof j->msg);
 		} else {
 			j->code = code;
 			snprintf(j->msg, sizeof j->msg, "%s", msg);
 		}
-		j->done(j->done_arg);
+		j->done(j->done_arg);	/* j may be freed from here on */
 	}
+}
+
+static void
+round_begin(struct job *jobs)
+{
+	struct job *j;
+	long rows = 0;
+
+	srw_buf_reset(&rbuf);
+	nrj = 0;
+	for (j = jobs; j; j = j->next) {
+		if (nrj == caprj) {
+			caprj = caprj ? 2 * caprj : 64;
+			rj = srw_xrealloc(rj, caprj * sizeof *rj);
+		}
+		rj[nrj] = (struct rjob){ .j = j, .off = rbuf.len, .len = j->rows.len };
+		srw_buf_add(&rbuf, j->rows.s, j->rows.len);
+		rows += (long)j->nrows;
+		nrj++;
+	}
+	pthread_mutex_lock(&mu);
+	round_active = true;
+	round_taken = round_spool_failed = false;
+	round_t0 = mono_ms();
+	round_rows = rows;
+	pthread_cond_signal(&wcv);
+	pthread_mutex_unlock(&mu);
+}
+
+/* Ends the round for the watchdog; true when it answered the requests. */
+static bool
+round_end(void)
+{
+	bool taken;
+
+	pthread_mutex_lock(&mu);
+	while (round_spooling)
+		pthread_cond_wait(&spooled_cv, &mu);
+	taken = round_taken;
+	round_active = false;
+	pthread_mutex_unlock(&mu);
+	metrics_round(mono_ms() - round_t0);
+	return taken;
+}
+
+static void
+round_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < nrf; i++)
+		free(rf[i].line);
+	nrf = 0;
 }
 
 static void
 write_db(struct job *jobs)
 {
 	unsigned long long s0 = 0, b0 = 0, stored, aff;
-	unsigned long rows = 0;
-	char err[512];
-	struct job *j;
+	long rows;
+	char err[512], path[PATH_MAX];
+	size_t k, i;
 	bool down = false;
 
-	for (j = jobs; j; j = j->next)
-		rows += j->nrows;
+	round_begin(jobs);
+	rows = round_rows;
 	if (!db_ok && (srw_now_ms() - last_try_ms < 250 || !db_connect()))
 		down = true;
-	round_jobs = jobs;
+	in_round = true;
 	round_down = false;
 	if (!down) {
-		seen_reset(rows);
+		seen_reset((size_t)rows);
+		round_dups = 0;
 		s0 = srw_ins_stored(ins);
 		b0 = srw_ins_batches(ins);
-		for (j = jobs; j && !down; j = j->next)
-			down = add_job(j) != 0;
+		for (k = 0; k < nrj && !down; k++)
+			down = add_job(k) != 0;
 		if (!down)
 			down = srw_ins_flush(ins) != 0 || round_down;
 	}
-	round_jobs = NULL;
+	in_round = false;
 	last_use_ms = srw_now_ms();
 	if (!down) {
 		stored = srw_ins_stored(ins) - s0;
@@ -509,20 +464,46 @@ write_db(struct job *jobs)
 		if (srw_db_dialect(db) == SRW_DIALECT_MARIADB &&
 		    srw_ins_batches(ins) - b0 == 1 && (aff = srw_db_affected(db)) < stored)
 			M.alerts_duplicate += stored - aff;
-		finish_all(jobs, 200, "stored");
+	} else {
+		if (ins)
+			srw_ins_drop_pending(ins);
+		if (db_ok)
+			set_state(false, round_down ? round_err : srw_db_error(db));
+	}
+	if (round_end()) {
+		/* answered from the spool while the database was slow */
+		if (!down) {
+			spool_forget(round_path, rows);
+			/* their requests heard "spooled": the refused rows are kept
+			 * where a replay would have put them */
+			for (i = 0; i < nrf; i++)
+				spool_reject(rf[i].line, rf[i].len, rf[i].reason);
+		}
+		round_free();
 		return;
 	}
-	if (ins)
-		srw_ins_drop_pending(ins);
-	if (db_ok)
-		set_state(false, round_down ? round_err : srw_db_error(db));
-	if (cf.spool && spool_write(jobs, err, sizeof err) == 0) {
-		M.alerts_spooled += rows;
-		finish_all(jobs, 200, "spooled");
-		return;
+	if (!down)
+		finish_round(200, "stored");
+	else if (cf.spool && spool_write(rbuf.s, rbuf.len, rows, path, err, sizeof err) == 0) {
+		M.alerts_spooled += (unsigned long)rows;
+		finish_round(200, "spooled");
+	} else
+		finish_round(503, cf.spool ? "database unavailable and the spool failed" :
+		    "database unavailable");
+	round_free();
+}
+
+static void
+answer_all(struct job *jobs, int code, const char *msg)
+{
+	struct job *j, *next;
+
+	for (j = jobs; j; j = next) {
+		next = j->next;	/* j may be freed once done() ran */
+		j->code = code;
+		snprintf(j->msg, sizeof j->msg, "%s", msg);
+		j->done(j->done_arg);
 	}
-	finish_all(jobs, 503, cf.spool ? "database unavailable and the spool failed" :
-	    "database unavailable");
 }
 
 static void
@@ -544,11 +525,11 @@ write_stdout(struct job *jobs)
 	if (bad) {
 		srw_warn("write to standard output:");
 		clearerr(stdout);
-		finish_all(jobs, 503, "cannot write to standard output");
+		answer_all(jobs, 503, "cannot write to standard output");
 		return;
 	}
 	M.alerts_stored += rows;
-	finish_all(jobs, 200, "written");
+	answer_all(jobs, 200, "written");
 }
 
 /* Idle work: reconnect (and replay) when down, notice a dead connection. */
@@ -574,6 +555,125 @@ maintain(void)
 		}
 		srw_res_free(r);
 	}
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+abs_time(struct timespec *ts, int64_t at_ms)
+{
+	ts->tv_sec = at_ms / 1000;
+	ts->tv_nsec = (at_ms % 1000) * 1000000L;
+}
+
+/* The watchdog answers the late round from the spool (mu held; released
+ * while writing and answering). */
+static void
+take_round(void)
+{
+	char err[512];
+	struct job **js;
+	size_t k, n = nrj;
+	int rc;
+
+	round_spooling = true;
+	pthread_mutex_unlock(&mu);
+	rc = spool_write(rbuf.s, rbuf.len, round_rows, round_path, err, sizeof err);
+	js = srw_xmalloc((n + 1) * sizeof *js);
+	for (k = 0; k < n; k++)
+		js[k] = rj[k].j;
+	pthread_mutex_lock(&mu);
+	round_spooling = false;
+	if (rc == 0)
+		round_taken = true;
+	else
+		round_spool_failed = true;
+	pthread_cond_broadcast(&spooled_cv);
+	pthread_mutex_unlock(&mu);
+	if (rc == 0) {
+		M.alerts_spooled += (unsigned long)round_rows;
+		M.acks_early += n;
+		for (k = 0; k < n; k++) {
+			js[k]->code = 200;
+			snprintf(js[k]->msg, sizeof js[k]->msg, "spooled");
+			js[k]->done(js[k]->done_arg);
+		}
+	}
+	free(js);
+	pthread_mutex_lock(&mu);
+}
+
+/* ... and the requests queued behind it (mu held, as above). */
+static void
+take_queue(void)
+{
+	struct job *jobs = head, *j, *last = NULL;
+	char err[512], path[PATH_MAX];
+	srw_buf b;
+	long rows = 0;
+	unsigned long n = 0;
+
+	head = NULL;
+	tail = &head;
+	pthread_mutex_unlock(&mu);
+	srw_buf_init(&b);
+	for (j = jobs; j; last = j, j = j->next) {
+		srw_buf_add(&b, j->rows.s, j->rows.len);
+		rows += (long)j->nrows;
+		n++;
+	}
+	if (spool_write(b.s, b.len, rows, path, err, sizeof err) == 0) {
+		M.alerts_spooled += (unsigned long)rows;
+		M.acks_early += n;
+		answer_all(jobs, 200, "spooled");
+		pthread_mutex_lock(&mu);
+	} else {	/* back to the front of the queue, for the writer */
+		pthread_mutex_lock(&mu);
+		last->next = head;
+		if (!head)
+			tail = &last->next;
+		head = jobs;
+	}
+	srw_buf_free(&b);
+}
+
+static void *
+watch(void *arg)
+{
+	struct timespec ts;
+	int64_t now, due;
+
+	(void)arg;
+	pthread_mutex_lock(&mu);
+	while (!watch_stop) {
+		if (!round_active) {
+			pthread_cond_wait(&wcv, &mu);
+			continue;
+		}
+		now = mono_ms();
+		due = round_t0 + cf.ack_after_ms;
+		if (now < due) {
+			abs_time(&ts, due);
+			pthread_cond_timedwait(&wcv, &mu, &ts);
+			continue;
+		}
+		/* the database is late: nothing waits on it any longer */
+		if (!round_taken && !round_spool_failed && nrj > 0)
+			take_round();
+		if (head && round_active)
+			take_queue();
+		abs_time(&ts, now + (cf.ack_after_ms > 20 ? cf.ack_after_ms / 4 : 5));
+		pthread_cond_timedwait(&wcv, &mu, &ts);
+	}
+	pthread_mutex_unlock(&mu);
+	return NULL;
 }
 
 static void *
@@ -605,10 +705,15 @@ run(void *arg)
 		stop = stopping && !jobs;
 		pthread_mutex_unlock(&mu);
 		if (jobs) {
-			if (cf.to_stdout)
+			if (cf.to_stdout) {
 				write_stdout(jobs);
-			else
+			} else {
 				write_db(jobs);
+				/* under steady load the writer is never idle: what the
+				 * watchdog spooled is replayed between rounds */
+				if (db_ok && M.spool_files > 0 && srw_now_ms() - last_replay_ms >= 1000)
+					spool_replay();
+			}
 		} else if (stop) {
 			break;
 		} else if (!cf.to_stdout) {
@@ -627,10 +732,20 @@ writer_start(void)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&cv, &ca);
+	pthread_cond_init(&wcv, &ca);
+	pthread_cond_init(&spooled_cv, &ca);
 	pthread_condattr_destroy(&ca);
+	srw_buf_init(&rbuf);
 	if ((e = pthread_create(&thr, NULL, run, NULL)) != 0) {
 		errno = e;
 		srw_die(SRW_EX_SOFTWARE, "pthread_create:");
+	}
+	if (cf.spool && !cf.to_stdout && cf.ack_after_ms > 0) {
+		if ((e = pthread_create(&wthr, NULL, watch, NULL)) != 0) {
+			errno = e;
+			srw_die(SRW_EX_SOFTWARE, "pthread_create:");
+		}
+		watch_started = true;
 	}
 	/* the first connection attempt (and spool replay) before serving, so
 	 * /healthz does not answer for a database not yet tried */
@@ -660,11 +775,23 @@ writer_stop(void)
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
 	pthread_join(thr, NULL);
+	if (watch_started) {
+		pthread_mutex_lock(&mu);
+		watch_stop = true;
+		pthread_cond_signal(&wcv);
+		pthread_mutex_unlock(&mu);
+		pthread_join(wthr, NULL);
+		watch_started = false;
+	}
+	srw_buf_free(&rbuf);
+	free(rj);
+	free(rf);
+	rj = NULL;
+	rf = NULL;
 	srw_ins_free(ins);
 	srw_table_free(tab);
 	srw_db_close(db);
-	free(seen);
-	seen = NULL;
+	seen_free();
 	ins = NULL;
 	tab = NULL;
 	db = NULL;

@@ -9,12 +9,16 @@
 typedef struct srw_am_result {
 	size_t alerts;		/* rows appended */
 	size_t incomplete;	/* alerts without alertname or cluster_id */
+	size_t links_dropped;	/* URLs that were not http or https */
 } srw_am_result;
 /* Appends one alert row (DESIGN.md) per alert of an Alertmanager/Grafana
  * webhook body to out as NDJSON lines, every line with the same keys in
  * lark_alerts column order.  Extra fields are ignored; an alert without
  * alertname or cluster_id gets "" there and is counted in incomplete.
  * created_at falls back to now_ms when the alert's time is missing or bad.
+ * A key given twice counts with its last value (as Alertmanager's Go
+ * decoder reads it); links other than http(s) URLs are left out and
+ * counted in links_dropped.
  * Returns 0, or -1 with the reason in err (not JSON, no "alerts" array, an
  * alert that is not an object); out is then unchanged up to its old len. */
 int srw_am_rows(const char *body, size_t len, int64_t now_ms, srw_buf *out,

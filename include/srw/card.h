@@ -20,6 +20,14 @@ srw_card *srw_card_new(void);
 void srw_card_free(srw_card *c);
 int srw_card_rows(srw_card *c, const srw_val *msg, int flags, srw_buf *out,
     char *reason, size_t rsz);
+/* Links (dashboard, silence) dropped so far because they were not http or
+ * https URLs (srw_link_ok); cards come from people and bots alike. */
+unsigned long srw_card_links_dropped(const srw_card *c);
+/* Is s (len bytes) an absolute http:// or https:// URL without spaces or
+ * control characters?  The only links stored or shown: javascript:, data:
+ * and every other scheme are dropped. */
+bool srw_link_okn(const char *s, size_t len);
+bool srw_link_ok(const char *s);
 /* Alert cards seen so far (and rows written, if rows is not NULL). */
 unsigned long srw_card_count(const srw_card *c, unsigned long *rows);
 

@@ -9,5 +9,7 @@
  * appended to a SELECT/WITH, or the query wrapped when it has its own top
  * LIMIT), or NULL with the reason, written for the model, in why. */
 char *srw_sqlguard(const char *sql, long row_limit, char *why, size_t whysz);
+/* Whether run_sql may call the built-in function NAME (upper case). */
+bool srw_sqlguard_function_ok(const char *upper_name);
 
 #endif

@@ -21,6 +21,9 @@ char *srw_time_fmt_rfc3339(int64_t ms, char *buf);
 int64_t srw_days_from_civil(int y, int m, int d);
 void srw_civil_from_days(int64_t z, int *y, int *m, int *d);
 /* "YYYY-MM-DD" -> y/m/d with validation. */
+/* Shaped like "YYYY-MM-DD" (digits and dashes), valid or not: an operand
+ * that looks like a date is a date, and a bad one an invalid date. */
+bool srw_date_like(const char *s);
 int srw_date_parse(const char *s, int *y, int *m, int *d);
 /* America/Los_Angeles: offset from UTC in seconds at instant ms (-28800 or
  * -25200), by the US rules in force since 2007. */

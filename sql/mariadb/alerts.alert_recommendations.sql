@@ -5,7 +5,7 @@
 -- as text (["c-8f3a21","c-77b0e4"]); see recommend(1).
 CREATE TABLE IF NOT EXISTS alerts.alert_recommendations (
   date              DATE          NOT NULL,
-  alert_name        VARCHAR(255)  NOT NULL,
+  alert_name        VARCHAR(120)  NOT NULL,
   severity          VARCHAR(16)   NOT NULL,
   alert_class       VARCHAR(16)   NULL,
   known             TINYINT       NOT NULL DEFAULT 1,

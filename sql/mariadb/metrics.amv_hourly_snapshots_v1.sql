@@ -3,7 +3,7 @@
 -- metric is a dimension name such as starrocks_be_cpu_util_percent.
 CREATE TABLE IF NOT EXISTS metrics.amv_hourly_snapshots_v1 (
   cluster_id  VARCHAR(64)  NOT NULL,
-  metric      VARCHAR(128) NOT NULL,
+  metric      VARCHAR(52)  NOT NULL,
   hour        DATETIME     NOT NULL,
   avg_value   DOUBLE       NULL,
   min_value   DOUBLE       NULL,

@@ -2,7 +2,7 @@
 -- file entry; written by `evaluate rule add|rm`, read by `evaluate --db`.
 -- labels and annotations are JSON objects of strings.
 CREATE TABLE IF NOT EXISTS ops.alert_rules (
-  rule_name        VARCHAR(255) NOT NULL,
+  rule_name        VARCHAR(128) NOT NULL,
   group_name       VARCHAR(255) NOT NULL DEFAULT 'db',
   kind             VARCHAR(16)  NOT NULL DEFAULT 'alert',
   expr             TEXT         NOT NULL,

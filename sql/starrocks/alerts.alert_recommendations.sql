@@ -3,9 +3,11 @@
 -- --replace-key date` (a re-run replaces that day's rows, nothing else).
 -- clusters, cluster_names, regions and flapping_clusters hold JSON arrays
 -- as text (["c-8f3a21","c-77b0e4"]); see recommend(1).
+-- alert_name VARCHAR(120): with the date (4 bytes) the key stays within
+-- StarRocks's 128-byte primary key.
 CREATE TABLE IF NOT EXISTS alerts.alert_recommendations (
   date              DATE          NOT NULL,
-  alert_name        VARCHAR(255)  NOT NULL,
+  alert_name        VARCHAR(120)  NOT NULL,
   severity          VARCHAR(16)   NOT NULL,
   alert_class       VARCHAR(16)   NULL,
   known             BOOLEAN       NOT NULL DEFAULT "true",

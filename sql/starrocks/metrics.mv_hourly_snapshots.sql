@@ -8,13 +8,31 @@
 -- counter that went down restarted from zero (reset-aware deltas).
 -- Readers that want one name can point a view at it:
 --   CREATE VIEW metrics.amv_hourly_snapshots_v1_mv AS SELECT * FROM metrics.mv_hourly_snapshots;
+--
+-- Hours are UTC whatever the server's or the refresh task's time zone:
+-- the hour is computed from the epoch milliseconds with DATE_ADD on a
+-- DATETIME literal, arithmetic that no session zone enters
+-- (from_unixtime() follows the session zone, the refresh task does not run
+-- in the tools' UTC session, and StarRocks's default zone is not UTC).
+-- t/0525-mv-snapshot.t runs this file's SELECT, as written
+-- (get_json_string read as MariaDB's JSON_VALUE), on the demo's raw points
+-- under a +05:30 session zone and finds `rollup --snapshot`'s rows.
+--
+-- Not partitioned, so each refresh recomputes from the whole raw table.
+-- StarRocks cannot refresh this definition by partition: a partitioned
+-- MV needs a partitioned base table whose partition column it carries
+-- (metrics_table's time is a BIGINT ts and its hourly rows do not carry
+-- it), and its window functions must be partitioned by that column, which
+-- would cut every counter's LAG at each partition boundary.  Keep the raw
+-- table's retention short (or run `rollup --snapshot`, which keeps state
+-- across hours) where this grows too costly.
 CREATE MATERIALIZED VIEW IF NOT EXISTS metrics.mv_hourly_snapshots
 DISTRIBUTED BY HASH (cluster_id) BUCKETS 8
 REFRESH ASYNC EVERY (INTERVAL 1 HOUR)
 PROPERTIES ("replication_num" = "3")
 AS
 SELECT cluster_id, metric,
-       from_unixtime(floor(ts / 3600000) * 3600) AS hour,
+       DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME), INTERVAL floor(ts / 3600000) HOUR) AS hour,
        AVG(v) AS avg_value, MIN(v) AS min_value, MAX(v) AS max_value,
        COUNT(*) AS samples
 FROM (
@@ -161,4 +179,4 @@ FROM (
   GROUP BY cluster_id, ts, metric
 ) moments
 WHERE cluster_id IS NOT NULL AND v IS NOT NULL
-GROUP BY cluster_id, metric, from_unixtime(floor(ts / 3600000) * 3600);
+GROUP BY cluster_id, metric, DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME), INTERVAL floor(ts / 3600000) HOUR);

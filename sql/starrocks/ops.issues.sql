@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS ops.issues (
   message_ids        VARCHAR(1048576) NULL,
   correlation_group  VARCHAR(40)   NOT NULL DEFAULT "",
   severity           VARCHAR(16)   NOT NULL DEFAULT "Warning",
-  escalated          BOOLEAN       NOT NULL DEFAULT "0",
+  escalated          BOOLEAN       NOT NULL DEFAULT "false",
   issue_status       VARCHAR(16)   NOT NULL DEFAULT "Ongoing",
   resolved_at        DATETIME      NULL,
   resolve_reason     VARCHAR(1024) NULL,

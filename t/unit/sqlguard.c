@@ -65,7 +65,8 @@ START_TEST(into_outfile_refused)
 	refused("SELECT LOAD_FILE('/etc/passwd')", "LOAD_FILE is not allowed");
 	refused("SELECT SLEEP(100)", "SLEEP is not allowed");
 	refused("SELECT BENCHMARK(1e9, MD5('x'))", "BENCHMARK is not allowed");
-	refused("SELECT @a := 1", "assignment");
+	refused("SELECT @a := 1", "variables");
+	refused("SELECT a := 1 FROM t", "assignment");
 }
 END_TEST
 
@@ -118,6 +119,55 @@ START_TEST(limits_and_forms)
 }
 END_TEST
 
+/* issue 20.1: the deny-list was bypassed by quoting a function name; every
+ * call is now checked against an allowlist whatever its spelling */
+START_TEST(calls_checked_whatever_the_quoting)
+{
+	refused("SELECT `LOAD_FILE`('/etc/hostname')", "LOAD_FILE is not allowed");
+	refused("SELECT `load_file`('/etc/hostname')", "LOAD_FILE is not allowed");
+	refused("SELECT `SLEEP`(4)", "SLEEP is not allowed");
+	refused("SELECT `GET_LOCK`('x', 0)", "GET_LOCK is not allowed");
+	refused("SELECT `MASTER_GTID_WAIT`('0-1-100', 5)", "MASTER_GTID_WAIT is not allowed");
+	refused("SELECT \"SLEEP\"(4)", "SLEEP is not allowed");
+	refused("SELECT `SLE``EP`(4)", "is not allowed");
+	refused("SELECT LOAD_FILE /* gap */ ('/etc/hostname')", "LOAD_FILE is not allowed");
+	refused("SELECT `LOAD_FILE`\n\t('/etc/hostname')", "LOAD_FILE is not allowed");
+	refused("SELECT `LOAD_FILE` -- gap\n('/etc/hostname')", "LOAD_FILE is not allowed");
+	refused("SELECT mysql.`sleep`(1)", "schema-qualified");
+	refused("SELECT ops.f(1)", "schema-qualified");
+	refused("SELECT `ops`.`f`(1)", "schema-qualified");
+	refused("SELECT UUID_SHORT(), a FROM t", "UUID_SHORT is not allowed");
+	refused("SELECT my_udf(a) FROM t", "MY_UDF is not allowed");
+	refused("SELECT * FROM FILES('path' = 's3://b/x.parquet', 'format' = 'parquet')",
+	    "FILES is not allowed");
+	refused("SELECT * FROM `files`('path' = 'file:///etc/passwd')", "FILES is not allowed");
+	refused("SELECT * FROM TABLE(generate_series(1, 10))", "TABLE is not allowed");
+	refused("SELECT JSON_TABLE('[1]', '$[*]' COLUMNS (a INT PATH '$')) ", "JSON_TABLE is not allowed");
+	refused("SELECT @@datadir", "variables");
+	refused("SELECT @a", "variables");
+	refused("SELECT 1 /*M!100000 , SLEEP(1) */", "executable comments");
+	/* what stays possible: keywords before '(', allowed functions, types */
+	allowed("SELECT COUNT(*), MAX(a) FROM t WHERE b IN (1, 2) AND EXISTS (SELECT 1)",
+	    "SELECT COUNT(*), MAX(a) FROM t WHERE b IN (1, 2) AND EXISTS (SELECT 1)\nLIMIT 100");
+	allowed("SELECT `count`(*) FROM t", "SELECT `count`(*) FROM t\nLIMIT 100");
+	allowed("SELECT CAST(a AS DECIMAL(10, 2)), CAST(b AS CHAR(8)) FROM t",
+	    "SELECT CAST(a AS DECIMAL(10, 2)), CAST(b AS CHAR(8)) FROM t\nLIMIT 100");
+	allowed("SELECT REPLACE(a, 'x', 'y'), TRUNCATE(b, 2) FROM t",
+	    "SELECT REPLACE(a, 'x', 'y'), TRUNCATE(b, 2) FROM t\nLIMIT 100");
+	allowed("SELECT LAG(v) OVER (PARTITION BY c ORDER BY ts) FROM t",
+	    "SELECT LAG(v) OVER (PARTITION BY c ORDER BY ts) FROM t\nLIMIT 100");
+	allowed("SELECT get_json_string(labels, '$.cluster_id') FROM metrics.metrics_table",
+	    "SELECT get_json_string(labels, '$.cluster_id') FROM metrics.metrics_table\nLIMIT 100");
+	allowed("SELECT 'LOAD_FILE(1)' AS s", "SELECT 'LOAD_FILE(1)' AS s\nLIMIT 100");
+	allowed("SELECT a FROM t WHERE d > NOW() - INTERVAL 1 DAY",
+	    "SELECT a FROM t WHERE d > NOW() - INTERVAL 1 DAY\nLIMIT 100");
+	ck_assert(srw_sqlguard_function_ok("COUNT"));
+	ck_assert(!srw_sqlguard_function_ok("LOAD_FILE"));
+	ck_assert(!srw_sqlguard_function_ok("SLEEP"));
+	ck_assert(!srw_sqlguard_function_ok("FILES"));
+}
+END_TEST
+
 START_TEST(bad_bytes_and_size)
 {
 	char why[256];
@@ -144,6 +194,7 @@ main(void)
 	tcase_add_test(tc, into_outfile_refused);
 	tcase_add_test(tc, comment_and_string_tricks);
 	tcase_add_test(tc, limits_and_forms);
+	tcase_add_test(tc, calls_checked_whatever_the_quoting);
 	tcase_add_test(tc, bad_bytes_and_size);
 	suite_add_tcase(s, tc);
 	return check_run(s);

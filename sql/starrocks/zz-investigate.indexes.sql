@@ -1,0 +1,5 @@
+-- The MariaDB dialect adds secondary indexes on ops.dim_customer_profile
+-- (account_name, sr_version) for investigate's query_similar_clusters.
+-- StarRocks needs none: the profile table is one row per cluster, read as
+-- columns, and CREATE INDEX (bitmap) has no IF NOT EXISTS, so a file loaded
+-- twice would fail.  Intentionally empty.
