@@ -41,6 +41,7 @@
 #include "srw/remotewrite.h"
 #include "srw/mquery.h"
 #include "srw/score.h"
+#include "srw/issue.h"
 #include "srw/issues.h"
 #include "srw/sqlguard.h"
 #include "srw/anthropic.h"
