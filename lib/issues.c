@@ -13,7 +13,6 @@
  * open issues and recent ones are held.
  */
 #include <fnmatch.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -584,10 +583,6 @@ sweep(srw_issues *g, int64_t now, bool all)
 		drop(g, c, j);
 	}
 	free(out);
-	/* what the dropped issues held goes back to the system, not only to
-	 * malloc's free lists: peak RSS follows the open issues */
-	if (nout)
-		malloc_trim(0);
 }
 
 void
