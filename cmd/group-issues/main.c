@@ -340,11 +340,10 @@ split_parts(char *s, struct parts *pt, int want)
 	pt->p[pt->n++] = s;
 	if (want == 1)
 		return;
-	for (; *s && pt->n < MAXSEC; s++) {
-		if (*s == '|') {
-			*s = '\0';
-			pt->p[pt->n++] = s + 1;
-		}
+	/* strchr: the C library's vector loop, not a byte at a time */
+	while (pt->n < MAXSEC && (s = strchr(s, '|'))) {
+		*s++ = '\0';
+		pt->p[pt->n++] = s;
 	}
 }
 
@@ -378,8 +377,8 @@ on_alert(srw_val *row, const srw_line *ln, void *ctx)
 		srw_ndjson_reject(ln, "not an alert row (no alert_name)");
 		return SRW_NDJSON_REJECT;
 	}
-	for (const char *p = val[F_NAME]; *p; p++)
-		n += *p == '|';
+	for (const char *p = val[F_NAME]; (p = strchr(p, '|')); p++)
+		n++;
 	if (n > MAXSEC) {
 		srw_ndjson_reject(ln, "more than %d sections", MAXSEC);
 		return SRW_NDJSON_REJECT;
