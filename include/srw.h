@@ -24,6 +24,7 @@
 #include "srw/sql.h"
 #include "srw/table.h"
 #include "srw/insert.h"
+#include "srw/cell.h"
 #include "srw/insert_text.h"
 #include "srw/insert_bulk.h"
 #include "srw/streamload.h"

@@ -1,17 +1,13 @@
 /* insert.c - the row writer: rows checked against their columns and
- * converted to typed cells, batched by set of columns, rows and bytes,
- * handed to the backend the dialect calls for (bulk prepared statements or
+ * converted to typed cells (lib/cell.c), batched by set of columns, rows
+ * and bytes, handed to the backend the dialect calls for (bulk prepared statements or
  * INSERT text on MariaDB, Stream Load on StarRocks), refused rows isolated
  * by bisecting, and an optional sender thread that stores one batch while
  * the caller builds the next. */
-#define _GNU_SOURCE	/* memmem */
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <time.h>
 
 #include "srw.h"
 
@@ -27,6 +23,8 @@ struct srw_ins {
 	srw_ins_batch *cur;	/* being filled */
 	unsigned long long stored, refused;
 	unsigned long batches;
+	double send_cpu;	/* CPU seconds of the thread that stored batches */
+	char why[512];	/* why the last batch could not be stored */
 	/* pipeline: a sender thread sends one batch while the next is built */
 	pthread_t tid;
 	pthread_mutex_t mu;
@@ -120,8 +118,10 @@ send_split(srw_ins *ins, srw_ins_batch *b, size_t from, size_t to)
 		ins->batches++;
 		return 0;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		snprintf(ins->why, sizeof ins->why, "%s", reason);
 		return -1;
+	}
 	if (to - from == 1) {
 		refuse(ins, b, from, reason);
 		return 0;
@@ -130,6 +130,27 @@ send_split(srw_ins *ins, srw_ins_batch *b, size_t from, size_t to)
 	if (send_split(ins, b, from, mid) < 0)
 		return -1;
 	return send_split(ins, b, mid, to);
+}
+
+static double
+thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Stores batch b whole (bisecting refused rows), counting the CPU it takes:
+ * the writer's share of a load, beside the reading and parsing. */
+static int
+send_batch(srw_ins *ins, srw_ins_batch *b)
+{
+	double t0 = thread_cpu();
+	int rc = send_split(ins, b, 0, b->n);
+
+	ins->send_cpu += thread_cpu() - t0;
+	return rc;
 }
 
 static void *
@@ -147,7 +168,7 @@ sender(void *arg)
 		if (!(b = ins->inflight))
 			break;
 		pthread_mutex_unlock(&ins->mu);
-		rc = send_split(ins, b, 0, b->n);
+		rc = send_batch(ins, b);
 		pthread_mutex_lock(&ins->mu);
 		if (rc < 0)
 			ins->failed = b;	/* kept: its rows are still pending */
@@ -297,231 +318,6 @@ srw_ins_free(srw_ins *ins)
 	free(ins);
 }
 
-static size_t
-utf8_chars(const char *s, size_t n)
-{
-	size_t i, c = 0;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			c++;
-	return c;
-}
-
-static bool
-int_text(const char *s)
-{
-	if (*s == '-' || *s == '+')
-		s++;
-	if (!isdigit((unsigned char)*s))
-		return false;
-	while (isdigit((unsigned char)*s))
-		s++;
-	return *s == '\0';
-}
-
-static void
-cell_str(srw_ins *ins, srw_cell *c, const char *s, size_t n)
-{
-	c->kind = SRW_CELL_STR;
-	c->v.off = ins->rowbytes.len;
-	c->len = n;
-	srw_buf_add(&ins->rowbytes, s, n);
-}
-
-static int
-too_long(srw_ins *ins, const srw_col *c, const char *s, size_t n, char *reason,
-    size_t rsz)
-{
-	bool bytes = ins->tg.dialect == SRW_DIALECT_STARROCKS;
-	size_t have;
-
-	if (c->type != SRW_COL_STRING || c->maxlen <= 0)
-		return 0;
-	have = bytes ? n : utf8_chars(s, n);
-	if (have <= (size_t)c->maxlen)
-		return 0;
-	snprintf(reason, rsz, "column %s holds %ld %s, value has %zu", c->name, c->maxlen,
-	    bytes ? "bytes" : "characters", have);
-	return -1;
-}
-
-/* The cell for string s (n bytes, NULs possible) in column c. */
-static int
-convert_str(srw_ins *ins, const srw_col *c, const char *s, size_t n, srw_cell *out,
-    char *reason, size_t rsz)
-{
-	char tmp[40], *end;
-	int64_t ms;
-	double d;
-
-	if (memchr(s, '\0', n) && c->type != SRW_COL_STRING && c->type != SRW_COL_JSON) {
-		snprintf(reason, rsz, "column %s cannot hold a NUL byte (value \"%.40s\\u0000…\")",
-		    c->name, s);
-		return -1;
-	}
-	switch (c->type) {
-	case SRW_COL_INT:
-		if (!int_text(s)) {
-			snprintf(reason, rsz, "column %s wants an integer, got \"%.40s\"",
-			    c->name, s);
-			return -1;
-		}
-		errno = 0;
-		out->v.i = strtoll(s, &end, 10);
-		out->kind = SRW_CELL_INT;
-		if (errno == ERANGE) {
-			errno = 0;
-			if (*s != '-' && c->is_unsigned &&
-			    (out->v.u = strtoull(s, &end, 10), errno == 0)) {
-				out->kind = SRW_CELL_UINT;
-			} else {
-				/* LARGEINT and friends: the server checks the range */
-				s += *s == '+';
-				out->kind = SRW_CELL_NUMTEXT;
-				out->v.off = ins->rowbytes.len;
-				out->len = strlen(s);
-				srw_buf_add(&ins->rowbytes, s, out->len);
-			}
-		}
-		return 0;
-	case SRW_COL_FLOAT:
-		d = strtod(s, &end);
-		if (!*s || *end || !isfinite(d)) {
-			snprintf(reason, rsz, "column %s wants a number, got \"%.40s\"", c->name, s);
-			return -1;
-		}
-		out->kind = SRW_CELL_DBL;
-		out->v.d = d;
-		return 0;
-	case SRW_COL_DATETIME:
-		if (srw_time_parse_sql(s, &ms) != 0 && srw_time_parse(s, &ms) != 0) {
-			snprintf(reason, rsz, "column %s wants a date and time, got \"%.40s\"",
-			    c->name, s);
-			return -1;
-		}
-		srw_time_fmt_sql(ms, tmp);
-		cell_str(ins, out, tmp, strlen(tmp));
-		return 0;
-	case SRW_COL_DATE: {
-		int y, m, dd;
-
-		if (srw_date_parse(s, &y, &m, &dd) != 0) {
-			snprintf(reason, rsz, "column %s wants a date YYYY-MM-DD, got \"%.40s\"",
-			    c->name, s);
-			return -1;
-		}
-		cell_str(ins, out, s, n);
-		return 0;
-	}
-	default:
-		if (too_long(ins, c, s, n, reason, rsz) != 0)
-			return -1;
-		cell_str(ins, out, s, n);
-		return 0;
-	}
-}
-
-/* The cell for v in column c, or -1 with a reason.  str/slen: v's string
- * when it holds NUL bytes (NULL: srw_val_str is the whole string). */
-static int
-convert(srw_ins *ins, const srw_col *c, const srw_val *v, const char *str, size_t slen,
-    srw_cell *out, char *reason, size_t rsz)
-{
-	char tmp[40];
-	double d;
-	bool bl;
-	int64_t ms;
-
-	memset(out, 0, sizeof *out);
-	switch (srw_val_type(v)) {
-	case SRW_NULL:
-		if (!c->nullable) {
-			snprintf(reason, rsz, "column %s cannot be null", c->name);
-			return -1;
-		}
-		out->kind = SRW_CELL_NULL;
-		return 0;
-	case SRW_BOOL:
-		srw_val_bool(v, &bl);
-		if (c->type == SRW_COL_INT) {
-			out->kind = SRW_CELL_INT;
-			out->v.i = bl;
-		} else if (c->type == SRW_COL_FLOAT) {
-			out->kind = SRW_CELL_DBL;
-			out->v.d = bl;
-		} else if (c->type == SRW_COL_STRING || c->type == SRW_COL_JSON) {
-			cell_str(ins, out, bl ? "true" : "false", bl ? 4 : 5);
-		} else {
-			goto mismatch;
-		}
-		return 0;
-	case SRW_NUM:
-		srw_val_num(v, &d);
-		if (!isfinite(d))
-			goto mismatch;
-		switch (c->type) {
-		case SRW_COL_INT:
-			if (d != floor(d) || fabs(d) > 9.2e18) {
-				snprintf(reason, rsz, "column %s wants an integer, got %g",
-				    c->name, d);
-				return -1;
-			}
-			if (c->is_unsigned && d < 0) {
-				snprintf(reason, rsz, "column %s is unsigned, got %g", c->name, d);
-				return -1;
-			}
-			out->kind = SRW_CELL_INT;
-			out->v.i = (int64_t)d;
-			return 0;
-		case SRW_COL_FLOAT:
-			out->kind = SRW_CELL_DBL;
-			out->v.d = d;
-			return 0;
-		case SRW_COL_DATETIME:
-		case SRW_COL_DATE:
-			/* epoch seconds or milliseconds */
-			ms = fabs(d) >= 1e11 ? (int64_t)d : (int64_t)(d * 1000);
-			srw_time_fmt_sql(ms, tmp);
-			cell_str(ins, out, tmp, c->type == SRW_COL_DATE ? 10 : strlen(tmp));
-			return 0;
-		default: {
-			srw_buf nb;
-
-			srw_buf_init(&nb);
-			srw_buf_add_jnum(&nb, d);
-			cell_str(ins, out, nb.s, nb.len);
-			srw_buf_free(&nb);
-			return 0;
-		}
-		}
-	case SRW_STR:
-		if (!str) {
-			str = srw_val_str(v);
-			slen = strlen(str);
-		}
-		return convert_str(ins, c, str, slen, out, reason, rsz);
-	case SRW_ARR:
-	case SRW_OBJ:
-		if (c->type == SRW_COL_JSON || c->type == SRW_COL_STRING) {
-			char *js = srw_val_print(v);
-			size_t n = strlen(js);
-			int rc = too_long(ins, c, js, n, reason, rsz);
-
-			if (rc == 0)
-				cell_str(ins, out, js, n);
-			free(js);
-			return rc;
-		}
-		goto mismatch;
-	default:
-		goto mismatch;
-	}
-mismatch:
-	snprintf(reason, rsz, "column %s: value of the wrong type", c->name);
-	return -1;
-}
-
 int
 srw_ins_flush(srw_ins *ins)
 {
@@ -530,7 +326,7 @@ srw_ins_flush(srw_ins *ins)
 	if (!ins->o.pipeline) {
 		if (b->n == 0)
 			return 0;
-		if (send_split(ins, b, 0, b->n) < 0)
+		if (send_batch(ins, b) < 0)
 			return -1;	/* rows stay queued; bisected parts may be stored */
 		clear(b);
 		return 0;
@@ -635,6 +431,18 @@ srw_ins_batches(const srw_ins *ins)
 	return ins->batches;
 }
 
+const char *
+srw_ins_error(const srw_ins *ins)
+{
+	return ins->why;
+}
+
+double
+srw_ins_send_cpu(const srw_ins *ins)
+{
+	return ins->send_cpu;
+}
+
 /* Maps the row's keys to columns in ins->rowcols; the count, or -1. */
 static int
 map_keys(srw_ins *ins, const srw_val *row, char *reason, size_t rsz)
@@ -696,9 +504,20 @@ map_keys(srw_ins *ins, const srw_val *row, char *reason, size_t rsz)
 static json_t *
 nul_doc(const char *line, size_t len)
 {
-	if (!line || (!memmem(line, len, "\\u0000", 6) && !memchr(line, '\0', len)))
+	const char *p, *end = line + len;
+
+	if (!line)
 		return NULL;
-	return json_loadb(line, len, JSON_ALLOW_NUL, NULL);
+	if (memchr(line, '\0', len))
+		return json_loadb(line, len, JSON_ALLOW_NUL, NULL);
+	/* backslashes are rare in rows: memchr, not memmem, on the hot path */
+	for (p = line; (p = memchr(p, '\\', (size_t)(end - p))); p += 2) {
+		if (end - p >= 6 && memcmp(p, "\\u0000", 6) == 0)
+			return json_loadb(line, len, JSON_ALLOW_NUL, NULL);
+		if (end - p < 2)
+			break;
+	}
+	return NULL;
 }
 
 int
@@ -732,8 +551,8 @@ srw_ins_add(srw_ins *ins, const srw_val *row, const char *line, size_t len,
 				slen = json_string_length(js);
 			}
 		}
-		if (convert(ins, &t->cols[ins->rowcols[i]], kv, str, slen, &ins->rowcells[i],
-		    reason, rsz) != 0) {
+		if (srw_cell_convert(&ins->rowcells[i], &ins->rowbytes, ins->tg.dialect,
+		    &t->cols[ins->rowcols[i]], kv, str, slen, reason, rsz) != 0) {
 			json_decref(doc);
 			return -1;
 		}
@@ -742,7 +561,8 @@ srw_ins_add(srw_ins *ins, const srw_val *row, const char *line, size_t len,
 	json_decref(doc);
 
 	b = ins->cur;
-	same = (size_t)nk == b->nsig && memcmp(ins->rowcols, b->sig, (size_t)nk * sizeof(int)) == 0;
+	same = (size_t)nk == b->nsig &&
+	    memcmp(ins->rowcols, b->sig, (size_t)nk * sizeof(int)) == 0;
 	if (!same) {
 		if (b->n > 0 && srw_ins_flush(ins) != 0)
 			return -2;

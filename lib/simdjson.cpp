@@ -139,8 +139,13 @@ struct builder {
 // SIMDJSON_PADDING bytes past the end of what it parses.  A parser per slot
 // (records alive at once, see srw_sj_parse_record) and one for documents:
 // a parser's string buffer holds the strings of its last parse.
-thread_local char *pad;
-thread_local size_t padcap;
+struct padbuf {
+	char *p;
+	size_t cap;
+
+	~padbuf() { std::free(p); }	// a worker thread's copy goes with it
+};
+thread_local padbuf pad;
 
 struct slot {
 	simdjson::dom::parser parser;
@@ -155,21 +160,21 @@ bool
 parse(simdjson::dom::parser &parser, const char *s, size_t len,
     simdjson::dom::element &root)
 {
-	if (len + simdjson::SIMDJSON_PADDING > padcap) {
-		size_t cap = padcap ? padcap : 4096;
+	if (len + simdjson::SIMDJSON_PADDING > pad.cap) {
+		size_t cap = pad.cap ? pad.cap : 4096;
 
 		while (cap < len + simdjson::SIMDJSON_PADDING)
 			cap *= 2;
-		char *p = static_cast<char *>(std::realloc(pad, cap));
+		char *p = static_cast<char *>(std::realloc(pad.p, cap));
 
 		if (!p)
 			return false;
-		pad = p;
-		padcap = cap;
+		pad.p = p;
+		pad.cap = cap;
 	}
-	std::memcpy(pad, s, len);
-	std::memset(pad + len, 0, simdjson::SIMDJSON_PADDING);
-	return parser.parse(pad, len, false).get(root) == simdjson::SUCCESS;
+	std::memcpy(pad.p, s, len);
+	std::memset(pad.p + len, 0, simdjson::SIMDJSON_PADDING);
+	return parser.parse(pad.p, len, false).get(root) == simdjson::SUCCESS;
 }
 
 }	// namespace

@@ -137,9 +137,9 @@ retry:
 struct sl {
 	srw_stream_load_cfg cfg;
 	char *url, *user, *password, *db;
-	srw_buf body, cols;
+	srw_buf body, cols, keys;
+	size_t *koff;	/* where each column's key starts in keys */
 	const char *hdr[3];
-	unsigned long long loads_before;
 };
 
 static void *
@@ -163,6 +163,8 @@ sl_open(const srw_ins_target *tg, char *err, size_t errsz)
 	x->cfg.label_salt = tg->o->label_salt;
 	srw_buf_init(&x->body);
 	srw_buf_init(&x->cols);
+	srw_buf_init(&x->keys);
+	x->koff = srw_xcalloc(tg->t->ncols + 2, sizeof *x->koff);
 	return x;
 }
 
@@ -181,6 +183,8 @@ sl_close(void *be)
 	}
 	srw_buf_free(&x->body);
 	srw_buf_free(&x->cols);
+	srw_buf_free(&x->keys);
+	free(x->koff);
 	free(x);
 }
 
@@ -259,18 +263,25 @@ sl_send(void *be, const srw_ins_target *tg, const srw_ins_batch *b, size_t from,
 	size_t r, i;
 	int rc, nh = 0;
 
+	/* each column's  ,"name":  once per batch, not once per value */
+	srw_buf_reset(&x->keys);
+	for (i = 0; i < b->nsig; i++) {
+		const char *name = tg->t->cols[b->sig[i]].name;
+
+		x->koff[i] = x->keys.len;
+		srw_buf_addc(&x->keys, i ? ',' : '{');
+		srw_buf_add_jstr(&x->keys, name, strlen(name));
+		srw_buf_addc(&x->keys, ':');
+	}
+	x->koff[b->nsig] = x->keys.len;
 	srw_buf_reset(&x->body);
-	srw_buf_grow(&x->body, (to - from) * (b->nsig * 16 + 4) + b->bytes.len);
+	srw_buf_grow(&x->body, (to - from) * (x->keys.len + b->nsig * 4 + 2) + b->bytes.len);
 	srw_buf_addc(&x->body, '[');
 	for (r = from; r < to; r++) {
-		srw_buf_adds(&x->body, r > from ? ",{" : "{");
+		if (r > from)
+			srw_buf_addc(&x->body, ',');
 		for (i = 0; i < b->nsig; i++) {
-			const char *name = tg->t->cols[b->sig[i]].name;
-
-			if (i)
-				srw_buf_addc(&x->body, ',');
-			srw_buf_add_jstr(&x->body, name, strlen(name));
-			srw_buf_addc(&x->body, ':');
+			srw_buf_add(&x->body, x->keys.s + x->koff[i], x->koff[i + 1] - x->koff[i]);
 			jvalue(&x->body, b, srw_ins_cell(b, r, i));
 		}
 		srw_buf_addc(&x->body, '}');

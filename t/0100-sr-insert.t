@@ -112,6 +112,18 @@ is "$(count srwtest.alerts)" 0 "--dry-run stores nothing"
 sr-insert -t srwtest.alerts --jobs 1 --batch 2 "$rows" 2>"$T/err"
 ok "--batch 2 sends 3 batches" grep -q '5 stored, 0 rejected, 3 batches' "$T/err"
 
+# the MariaDB path: one prepared statement, one execute per batch (the
+# server parses no SQL text per row); -v names it
+stat() { sql "SHOW GLOBAL STATUS WHERE Variable_name = '$1'" | cut -f2; }
+awk 'BEGIN { for (i = 0; i < 2500; i++) printf "{\"date\":\"2026-05-02\",\"name\":\"b%d\",\"n\":%d}\n", i, i }' > "$T/bulk.ndjson"
+p0=$(stat Com_stmt_prepare); e0=$(stat Com_stmt_execute)
+sr-insert -v -t srwtest.daily --batch 1000 "$T/bulk.ndjson" 2>"$T/err"
+ok "-v names the bulk path" grep -q 'writing srwtest.daily with bulk' "$T/err"
+is "$(( $(stat Com_stmt_prepare) - p0 )) $(( $(stat Com_stmt_execute) - e0 ))" "1 3" \
+	"2500 rows: one prepare, three executes (one per batch of 1000)"
+is "$(sql "SELECT COUNT(*), SUM(n) FROM srwtest.daily WHERE date = '2026-05-02'" | tr '\t' ' ')" \
+	"2500 3123750" "and every row is stored"
+
 # parallel workers keep per-key order: the last row for a key wins
 sql "DELETE FROM srwtest.daily"
 awk 'BEGIN { for (i = 0; i < 3000; i++) printf "{\"date\":\"2026-05-01\",\"name\":\"k%d\",\"n\":%d}\n", i % 700, i }' > "$T/dups.ndjson"

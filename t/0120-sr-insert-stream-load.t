@@ -125,6 +125,13 @@ sr -t srwsl.t --replace-key id "$T/day" 2>"$T/err6"
 is "$?" 0 "a second --replace-key run exits 0"
 nok "it is not answered Label Already Exists" grep -q 'loaded before' "$T/err6"
 is "$(grep -c '"id": 5[01],' "$T/sl/srwsl.t.ndjson")" 2 "the rows it deleted are loaded again"
+# an FE that stays away: the rows not loaded go to the reject file, exit 69
+dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+rm -f "$T/rej"
+STARROCKS_HTTP_URL=http://127.0.0.1:$dead sr -t srwsl.t --retry-for 1 --reject "$T/rej" "$T/day" 2>"$T/err7"
+is "$?" 69 "an FE that stays down: exit 69"
+is "$(wc -l < "$T/rej" | tr -d ' ')" 2 "every row read is in the reject file"
+ok "the message names Stream Load" grep -q 'Stream Load unavailable' "$T/err7"
 nok "the password never appears in diagnostics" grep -q s3cret "$T"/err*
 
 sql "DROP DATABASE srwsl; DROP USER 'loader'@'localhost'; DROP USER 'loader'@'127.0.0.1';"

@@ -23,13 +23,21 @@ visible() {
 	return 1
 }
 row() { printf '{"id":%d,"v":"r%d"}\n' "$1" "$1"; }
+# stop GROUP ERRFILE: SIGTERM to every process of the pipeline, as systemd
+# stops a unit; waits until sr-insert has printed its summary
+stop() {
+	local i
+	kill -TERM -- -"$1"
+	for i in $(seq 100); do grep -q 'rows read' "$2" 2>/dev/null && break; sleep 0.05; done
+	wait "$1" 2>/dev/null
+}
 
 # ---- a quiet producer: (echo row; sleep) | sr-insert -----------------------
 setsid bash -c "{ $(declare -f row); row 1; row 2; sleep 15; } |
 	sr-insert -t srwfl.t 2>'$T/quiet.err'" &
 g=$!; PGS="$PGS $g"
 ok "rows from a quiet producer are stored within 2 s (default interval)" visible 2 srwfl.t
-kill -TERM -- -$g; wait $g 2>/dev/null
+stop $g "$T/quiet.err"
 ok "the summary says both were stored" grep -q '2 rows read, 2 stored' "$T/quiet.err"
 
 # --jobs 2: the workers are told to store on the same clock
@@ -37,17 +45,19 @@ setsid bash -c "{ $(declare -f row); row 11; row 12; row 13; sleep 15; } |
 	sr-insert -t srwfl.t --jobs 2 2>'$T/jobs.err'" &
 g=$!; PGS="$PGS $g"
 ok "--jobs 2: stored within 2 s too" visible 5 srwfl.t
-kill -TERM -- -$g; wait $g 2>/dev/null
+stop $g "$T/jobs.err"
 
 # a long interval: SIGTERM of the whole pipeline stores what was read
 setsid bash -c "{ $(declare -f row); for i in \$(seq 21 30); do row \$i; done; sleep 15; } |
 	sr-insert -t srwfl.t --flush-interval 1h 2>'$T/term.err'" &
 g=$!; PGS="$PGS $g"
-sleep 1
+sleep 3	# time for sr-insert to start and read them, on a loaded machine too
 is "$(count 'srwfl.t WHERE id BETWEEN 21 AND 30')" 0 "--flush-interval 1h holds the rows back"
-kill -TERM -- -$g; wait $g 2>/dev/null
+stop $g "$T/term.err"
 is "$(count 'srwfl.t WHERE id BETWEEN 21 AND 30')" 10 "SIGTERM to the pipeline: the 10 rows read are stored"
-ok "and it said why it stopped" grep -q 'Terminated: storing the rows read' "$T/term.err"
+# (the producer may die first and close the pipe: then sr-insert ends at EOF
+# before it takes the signal; either way the rows are stored)
+ok "and its summary says so" grep -q '10 rows read, 10 stored, 0 rejected' "$T/term.err"
 
 # only sr-insert is stopped, the producer goes on: the rows read are stored,
 # the input is cut once the pipe is empty (after a grace period), exit 0
@@ -83,8 +93,7 @@ acked=2
 for i in $(seq 2 6); do
 	[ "$(post "$i")" = 200 ] && acked=$((acked + 2))
 done
-kill -TERM -- -$g; wait $g 2>/dev/null
-sleep 0.5
+stop $g "$T/wh-ins.err"
 is "$(count "alerts.lark_alerts WHERE alert_name LIKE 't130-%'")" "$acked" \
 	"after SIGTERM of the pipeline every acknowledged alert is stored ($acked)"
 

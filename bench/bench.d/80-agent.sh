@@ -4,8 +4,8 @@
 # 200 tasks; Knowledge Lake load and search over 2000 documents per mode.
 # Targets: sentinel over 10000 clusters < 2 s; a search (index built from
 # the database each run) < 1 s.  The rules' rate is printed with the mean
-# time of each tool call: at this alert volume query_cluster_alerts (a range
-# scan of alerts.lark_alerts, which has no index on cluster_id) dominates.
+# time of each tool call (query_cluster_alerts reads alerts.alert_sections,
+# filled by alert-sections; 85-investigate-fleet.sh has issue 23's goals).
 set -euo pipefail
 N=${BENCH_CLUSTERS:-10000}
 out=$BENCH_OUT/agent

@@ -554,15 +554,19 @@ t_similar(struct inv *inv, const json_t *args, char *err, size_t errsz)
 	risk = NULL;
 	if (json_array_size(list)) {
 		srw_buf_reset(&q);
-		srw_buf_adds(&q, "SELECT cluster_id, risk_level, score FROM (SELECT cluster_id, risk_level,"
-		    " score, ROW_NUMBER() OVER (PARTITION BY cluster_id ORDER BY snapshot_at DESC) AS rn"
-		    " FROM ops.cluster_risk_snapshots WHERE cluster_id IN (");
+		/* each cluster's newest snapshot: one seek per cluster on the
+		 * primary key (cluster_id, snapshot_at), however long the history
+		 * (score writes one every 15 minutes) */
+		srw_buf_adds(&q, "SELECT r.cluster_id, r.risk_level, r.score FROM ops.cluster_risk_snapshots r"
+		    " JOIN (SELECT cluster_id, MAX(snapshot_at) AS at FROM ops.cluster_risk_snapshots"
+		    " WHERE cluster_id IN (");
 		json_array_foreach(list, i, row) {
 			if (i)
 				srw_buf_addc(&q, ',');
 			quote(inv, &q, srw_json_str(row, "cluster_id"));
 		}
-		srw_buf_adds(&q, ")) s WHERE rn = 1");
+		srw_buf_adds(&q, ") GROUP BY cluster_id) m ON r.cluster_id = m.cluster_id"
+		    " AND r.snapshot_at = m.at");
 		risk = rows(inv->db, q.s, err, errsz);
 	}
 	json_array_foreach(list, i, row) {

@@ -85,7 +85,7 @@ set_unavailable(struct jobs *js, struct worker *w)
 	if (!js->unavailable) {
 		js->unavailable = true;
 		snprintf(js->why, sizeof js->why, "database unavailable: %s",
-		    srw_db_error(w->db));
+		    srw_ins_error(w->ins)[0] ? srw_ins_error(w->ins) : srw_db_error(w->db));
 	}
 	lose_pending(js, w);
 	pthread_mutex_unlock(&js->mu);

@@ -106,7 +106,9 @@ give_up(struct state *st)
 	size_t i, n = srw_ins_pending(st->ins), len;
 
 	st->unavailable = true;
-	srw_warn("database unavailable: %s", srw_db_error(st->db));
+	srw_warn("%s unavailable: %s", strcmp(srw_ins_path_name(st->ins), "stream-load") ?
+	    "database" : "Stream Load", srw_ins_error(st->ins)[0] ? srw_ins_error(st->ins) :
+	    srw_db_error(st->db));
 	for (i = 0; i < n && st->reject; i++) {
 		const char *l = srw_ins_pending_line(st->ins, i, &len);
 
@@ -327,6 +329,10 @@ main(int argc, char *argv[])
 	    srw_ins_batches(st.ins) + st.jobs_batches, secs,
 	    secs > 0 ? (double)stored / secs : 0.0, dry_run ? " (dry run)" : "");
 
+	if (!st.jobs && srw_ins_send_cpu(st.ins) > 0)
+		srw_info("writer (%s): %.2f s CPU storing %llu rows (%.0f rows per CPU second)",
+		    srw_ins_path_name(st.ins), srw_ins_send_cpu(st.ins), stored,
+		    (double)stored / srw_ins_send_cpu(st.ins));
 	status = st.unavailable ? SRW_EX_UNAVAILABLE : st.rejected ? SRW_EX_REJECTED :
 	    st.cut ? SRW_EX_TEMPFAIL : 0;
 	if (st.cut)

@@ -96,6 +96,12 @@ void srw_ins_drop_pending(srw_ins *ins);
 unsigned long long srw_ins_stored(const srw_ins *ins);
 unsigned long long srw_ins_refused(const srw_ins *ins);
 unsigned long srw_ins_batches(const srw_ins *ins);
+/* Why the last batch could not be stored (the server's or the load's
+ * message), for a flush or drain that returned -1. */
+const char *srw_ins_error(const srw_ins *ins);
+/* CPU seconds spent storing batches (building statements or bodies,
+ * sending, waiting excluded): the writer's own share.  Read after drain. */
+double srw_ins_send_cpu(const srw_ins *ins);
 void srw_ins_free(srw_ins *ins);
 
 /* ---- for the backends (lib/insert_*.c, lib/streamload.c) ---- */
