@@ -7,7 +7,7 @@ DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKGS = libcurl jansson libcjson libmariadb openssl libmicrohttpd yaml-0.1 \
-	libprotobuf-c snappy simdjson
+	libprotobuf-c snappy simdjson re2
 CXX ?= g++
 CXXFLAGS ?= -O2 -g
 
@@ -15,9 +15,10 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Iinclude \
 	-MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 override LDLIBS += -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
 	-lstdc++ -lpthread -lm
-# lib/simdjson.cpp, the one C++ file: the shim over simdjson (lib/val.c)
+# lib/*.cpp: thin C shims over C++ libraries (simdjson for lib/val.c, RE2
+# for PromQL's regex matchers); the rest of the library is C
 override CXXFLAGS += -std=c++17 -Wall -Wextra -fno-exceptions -fno-rtti -Iinclude \
-	-MMD -MP $(shell pkg-config --cflags simdjson 2>/dev/null)
+	-MMD -MP $(shell pkg-config --cflags simdjson re2 2>/dev/null)
 
 ifeq ($(SAN),1)
 override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \

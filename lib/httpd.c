@@ -3,6 +3,7 @@
  * bounds how long a slow client may hold a connection. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -33,24 +34,48 @@ loopback(const struct sockaddr_storage *ss)
 int
 srw_httpd_listen(const char *spec, bool have_token, char *shown, size_t n)
 {
-	const char *colon = strrchr(spec, ':'), *port = colon ? colon + 1 : spec, *p;
+	char host[256] = "127.0.0.1", port[16], addr[INET6_ADDRSTRLEN + 8];
+	const char *colon = strrchr(spec, ':'), *p;
+	struct addrinfo hints = { 0 }, *ai;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
-	char *any = NULL;
-	int fd;
+	int fd, one = 1, e;
 
-	/* getaddrinfo takes 70597 and binds 70597 mod 65536 */
-	for (p = port; *p >= '0' && *p <= '9'; p++)
-		;
-	if (!*port || *p || p - port > 5 || atol(port) > 65535)
-		srw_die(SRW_EX_USAGE, "--listen: bad port '%s' (want 0 to 65535)", port);
-	if (colon == spec + 1 && spec[0] == '*') {	/* "*:PORT", as ":PORT" */
-		any = srw_xstrdup(colon);
-		spec = any;
+	if (colon) {
+		size_t hl = (size_t)(colon - spec);
+
+		if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']')
+			spec++, hl -= 2;
+		if (hl >= sizeof host)
+			srw_die(SRW_EX_USAGE, "--listen: address too long");
+		memcpy(host, spec, hl);
+		host[hl] = '\0';
+		if (strcmp(host, "*") == 0)
+			host[0] = '\0';
+		spec = colon + 1;
 	}
-	fd = srw_listen(spec, shown, n);
-	free(any);
-	if (!have_token && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 && !loopback(&ss))
+	/* getaddrinfo takes 70597 and binds 70597 mod 65536 */
+	for (p = spec; *p >= '0' && *p <= '9'; p++)
+		;
+	if (!*spec || *p || p - spec > 5 || atol(spec) > 65535)
+		srw_die(SRW_EX_USAGE, "--listen: bad port '%s' (want 0 to 65535)", spec);
+	snprintf(port, sizeof port, "%s", spec);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((e = getaddrinfo(*host ? host : NULL, port, &hints, &ai)) != 0)
+		srw_die(SRW_EX_USAGE, "--listen %s:%s: %s", host, port, gai_strerror(e));
+	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0)) < 0)
+		srw_die(SRW_EX_SOFTWARE, "socket:");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0)
+		srw_die(SRW_EX_UNAVAILABLE, "listen on %s:%s:", host, port);
+	freeaddrinfo(ai);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	getnameinfo((struct sockaddr *)&ss, sl, addr, sizeof addr, port, sizeof port,
+	    NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(shown, n, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", addr, port);
+	if (!have_token && !loopback(&ss))
 		srw_warn("listening on %s without a token: anyone who can reach this "
 		    "host can use it (--token-file)", shown);
 	return fd;

@@ -70,7 +70,7 @@ srw_ndjson_reject(const srw_line *ln, const char *fmt, ...)
 int
 srw_lines_each(FILE *fp, const char *name, srw_line_fn fn, void *ctx)
 {
-	size_t cap = 1 << 20, start = 0, end = 0;
+	size_t cap = 1 << 18, start = 0, end = 0;	/* grows for longer lines */
 	char *buf = srw_xmalloc(cap + 1);
 	int fd = fileno(fp), rc = 0;
 	bool eof = false, skipping = false;

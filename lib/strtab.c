@@ -106,15 +106,17 @@ arr_free(void *p, size_t n)
 		munmap(p, n);
 }
 
-/* Rebuilt at most half full (a quarter at least), so a table that shrank
- * gives memory back. */
+/* Rebuilt at most two thirds full (a third at least): the memory is
+ * group-issues' peak RSS, and a rebuild reads no key, so a fuller table's
+ * more frequent rebuilds cost little.  A table that shrank gives memory
+ * back. */
 static void
 rebuild(srw_strtab *t)
 {
 	srw_strtab o = *t;
 	size_t cap = 64, i;
 
-	while (cap < 2 * (o.n + 1))
+	while (2 * cap < 3 * (o.n + 1))
 		cap *= 2;
 	t->cap = cap;
 	t->fp = arr_alloc(cap * sizeof *t->fp);

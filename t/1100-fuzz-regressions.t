@@ -11,7 +11,7 @@ LIB=$SRW_BIN/../libsrw.a
 [ -f "$LIB" ] || skip_all "no $LIB (build the tools first)"
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || skip_all "no C compiler ($CC)"
-PKGS="libcurl jansson libcjson libmariadb openssl libmicrohttpd yaml-0.1 libprotobuf-c snappy simdjson"
+PKGS="libcurl jansson libcjson libmariadb openssl libmicrohttpd yaml-0.1 libprotobuf-c snappy simdjson re2"
 san=
 if nm "$LIB" 2>/dev/null | grep -q '__asan_report'; then
 	san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"

@@ -1,6 +1,8 @@
 # evaluate: 200 rules (share/rules/starrocks.rules.yml plus 177 derived ones
 # over the same StarRocks metrics) over generated metric points of 40
-# clusters scraped every 15 s.  Target: >= 1,000,000 points/s on one core
+# clusters scraped every 15 s.  Target: >= 1,500,000 points/s on one core
+# (issue 21), JSON parse under 35% of the instructions (callgrind on the
+# first 200,000 points, bench/callgrind.sh)
 # (the Monasca proposal's Kafka engine tops out near 250,000 metrics/s).
 # Scaled down to 2,000,000 points by default so `make bench` stays short;
 # BENCH_EVAL_POINTS=10000000 runs the full size.
@@ -75,11 +77,17 @@ rate = n / cpu if cpu > 0 else float("inf")
 print("evaluate: %s" % nrules)
 print("evaluate: %d points, %s alert events, %.2f s CPU (%.2f s wall): %.0f points/s per core"
       % (n, events, cpu, wall, rate))
-print("evaluate: %.2fx the 1,000,000 points/s target; %.1fx the Monasca engine's ~250,000/s"
-      % (rate / 1e6, rate / 250000))
+print("evaluate: %.2fx the 1,500,000 points/s target (%s); %.1fx the Monasca engine's ~250,000/s"
+      % (rate / 1.5e6, "ok" if rate >= 1.5e6 else "MISSED", rate / 250000))
 if os.path.exists(prev):
     p = float(open(prev).read().split()[0])
     print("evaluate: %.2fx the previous run (%.0f points/s)" % (rate / p, p))
 open(prev, "w").write("%.0f\n" % rate)
 sys.exit(0 if rc == "0" else 1)
 PY
+rc=$?
+. bench/callgrind.sh
+head -n 200000 "$tmp/points.ndjson" >"$tmp/cg.ndjson"
+cg_count "evaluate, $nrules (callgrind, 200k points)" 200000 35 \
+	evaluate -r share/rules/starrocks.rules.yml -r "$tmp/derived.yml" "$tmp/cg.ndjson"
+exit $rc

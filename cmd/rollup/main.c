@@ -96,9 +96,9 @@ static const char synopsis[] =
 
 static const srw_opt opts[] = {
 	{ "resolution", 'r', "RES[,RES]", "bucket sizes: 5m 10m 30m 1h 4h (default all)" },
-	{ "lateness", OPT_LATENESS, "DURATION", "accept points this much older than the newest" },
+	{ "lateness", OPT_LATENESS, "DURATION", "accept points this much older than their series' newest" },
 	{ "batch", OPT_BATCH, NULL, "input in any order: nothing is final before the end" },
-	{ "max-open", OPT_MAX_OPEN, "N", "at most N open buckets; the oldest flushed first" },
+	{ "max-open", OPT_MAX_OPEN, "N", "at most N open buckets; past it the oldest are written" },
 	{ "snapshot", OPT_SNAPSHOT, NULL, "hourly snapshot rows for amv_hourly_snapshots_v1" },
 	{ "shard", OPT_SHARD, "I/N", "only the series of shard I of N" },
 	{ "strict", OPT_STRICT, NULL, "stop at the first bad line (exit 65)" },

@@ -6,27 +6,10 @@
 #include "srw/alerts.h"
 #include "srw/buf.h"
 #include "srw/alerttypes.h"
+#include "srw/issue.h"
 
 /* lib/issues.c: alert sections grouped into issues (group-issues(1)).
  * Times are epoch ms; an issue is an ops.issues row. */
-enum srw_issue_kind { SRW_ISSUE_ANOMALY, SRW_ISSUE_FAILURE };
-
-typedef struct srw_issue {
-	char id[32];		/* "iss_" + 20 hex of sha256(cluster|KIND|first ref) */
-	char group[32];		/* correlation group "cg_" + 16 hex */
-	char *cluster_id, *cluster_name;
-	enum srw_issue_kind kind;
-	srw_buf names;		/* alert_names, comma-joined, opening alert first */
-	srw_buf refs;		/* message_ids: "msgid" or "msgid#N" (section N>0) */
-	int64_t first_seen, last_seen, resolved_at;	/* resolved_at -1: Ongoing */
-	long alert_count;	/* Firing sections */
-	enum srw_severity severity;
-	bool escalated, dirty;	/* dirty: changed in this run */
-	bool stored;		/* read back (srw_issues_add), not opened in this run */
-	char *resolve_reason, *triage_status, *disposition_status, *jira_key;
-	void *priv;		/* the engine's */
-} srw_issue;
-
 typedef struct srw_issues srw_issues;
 typedef struct srw_issues_opts {
 	int64_t window_ms, correlation_ms, quiet_ms;	/* 30m, 4h, 4h if 0 */
@@ -58,15 +41,5 @@ int srw_issues_feed(srw_issues *g, const srw_section *s, char *reason, size_t rs
 void srw_issues_finish(srw_issues *g, int64_t now_ms);
 int64_t srw_issues_watermark(const srw_issues *g);	/* latest alert time */
 size_t srw_issues_peak(const srw_issues *g);	/* most issues held at once */
-
-void srw_issue_init(srw_issue *is);
-void srw_issue_clear(srw_issue *is);
-/* Sets one field from its ops.issues column text; -1 on a bad value. */
-int srw_issue_set(srw_issue *is, const char *col, const char *val);
-/* Appends the row as one NDJSON line (the ops.issues columns). */
-void srw_issue_jw(srw_buf *b, const srw_issue *is);
-/* Triage: New, Acknowledged, Investigating, Mitigating, Closed (forward only). */
-int srw_triage_rank(const char *status);	/* 0..4, -1 unknown */
-const char *srw_triage_name(int rank);
 
 #endif

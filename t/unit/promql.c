@@ -124,6 +124,35 @@ START_TEST(test_unsupported_is_an_error)
 }
 END_TEST
 
+/* Regex matchers through RE2 (issue 20.5): what glibc's regcomp blew up
+ * on (725 MB for 20 '+', past 4 GB for 22) is a parse error at once;
+ * matching is anchored at both ends, as in Prometheus. */
+START_TEST(test_regex_bounded)
+{
+	size_t n;
+
+	ck_assert_int_lt(srw_pq_compile(pq, "up{cluster_id=~\"a++++++++++++++++++++\"}",
+	    err, sizeof err), 0);
+	ck_assert_msg(strstr(err, "bad regular expression") != NULL, "%s", err);
+	ck_assert_int_lt(srw_pq_compile(pq, "up{cluster_id=~\"a++++++++++++++++++++++\"}",
+	    err, sizeof err), 0);
+	ck_assert_int_lt(srw_pq_compile(pq, "up{cluster_id!~\"(a{1000}){1000}\"}",
+	    err, sizeof err), 0);
+	ck_assert_msg(strstr(err, "bad regular expression") != NULL, "%s", err);
+	/* big but within the budget: compiled */
+	ck_assert_int_ge(srw_pq_compile(pq, "temp{room=~\"((a|b){10}){10}|a\"}",
+	    err, sizeof err), 0);
+	at("temp{room=~\"((a|b){10}){10}|a\"}", 600000, NULL, NULL, &n);
+	ck_assert_int_eq((int)n, 1);
+	ck_assert(at("req_total{code=~\"2..\"}", 600000, NULL, NULL, &n) == 600.0);
+	ck_assert_int_eq((int)n, 1);
+	at("req_total{code=~\"0\"}", 600000, NULL, NULL, &n);
+	ck_assert_int_eq((int)n, 0);	/* anchored: no partial match */
+	ck_assert(at("req_total{code!~\"2.*\"}", 600000, NULL, NULL, &n) == 60.0);
+	ck_assert_int_eq((int)n, 1);
+}
+END_TEST
+
 START_TEST(test_shared_steps)
 {
 	size_t steps, shared, uses;
@@ -234,6 +263,7 @@ main(void)
 	tcase_add_test(tc, test_aggregation_and_matching);
 	tcase_add_test(tc, test_lookback_offset_absent);
 	tcase_add_test(tc, test_unsupported_is_an_error);
+	tcase_add_test(tc, test_regex_bounded);
 	tcase_add_test(tc, test_shared_steps);
 	tcase_add_test(tc, test_rules_loader);
 	tcase_add_test(tc, test_templates);
